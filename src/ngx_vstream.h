@@ -1,0 +1,262 @@
+
+/*
+ * vstream: shared types of the three parts of ngx_vstream_module.so:
+ * the core part (the shared zone), the RTMP part and the HTTP part.
+ */
+
+
+#ifndef _NGX_VSTREAM_H_INCLUDED_
+#define _NGX_VSTREAM_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+
+#define NGX_VSTREAM_VERSION          "0.1.0"
+#define NGX_VSTREAM_STATUS_VERSION   1
+
+#define NGX_VSTREAM_DENIED_MAX       32
+#define NGX_VSTREAM_DENIED_APP_LEN   32
+#define NGX_VSTREAM_DENIED_NAME_LEN  64
+#define NGX_VSTREAM_VIEWER_SLOTS     32
+#define NGX_VSTREAM_ADDR_LEN         (NGX_INET6_ADDRSTRLEN + 1)
+
+/* nginx-rtmp bounds names to 256 bytes with the NUL; so do we */
+#define NGX_VSTREAM_NAME_MAX         255
+
+/* the bitrate window: samples are taken at every flush tick */
+#define NGX_VSTREAM_TICK             500
+#define NGX_VSTREAM_BITRATE_SAMPLES  11
+
+
+/* NGX_VSTREAM_DENY_NONE is NGX_OK: the access checks return one or the other */
+typedef enum {
+    NGX_VSTREAM_DENY_NONE = 0,
+    NGX_VSTREAM_DENY_CIDR,
+    NGX_VSTREAM_DENY_SIGNATURE,
+    NGX_VSTREAM_DENY_EXPIRED,
+    NGX_VSTREAM_DENY_ZONE_FULL,
+    NGX_VSTREAM_DENY_BAD_NAME,
+    NGX_VSTREAM_DENY_DUPLICATE,
+    NGX_VSTREAM_DENY_MAX
+} ngx_vstream_reason_e;
+
+
+typedef enum {
+    NGX_VSTREAM_HLS_PLAYLIST = 0,
+    NGX_VSTREAM_HLS_SEGMENT
+} ngx_vstream_hls_kind_e;
+
+
+typedef struct {
+    uint32_t                   addr;      /* hash of the client address */
+    uint32_t                   seen;      /* its last playlist fetch, unix s */
+} ngx_vstream_viewer_t;
+
+
+/* what the publishing worker measures; flushed to the zone every tick */
+typedef struct {
+    uint64_t                   bytes_in;
+    uint64_t                   bitrate_bps;
+    uint64_t                   video_frames;
+    uint64_t                   video_keyframes;
+    uint64_t                   audio_frames;
+    uint32_t                   width;
+    uint32_t                   height;
+    uint32_t                   fps;
+    uint32_t                   sample_rate;
+    uint32_t                   players;
+    uint8_t                    video_codec;
+    uint8_t                    audio_codec;
+    uint8_t                    channels;
+} ngx_vstream_counters_t;
+
+
+/* one live stream in the shared zone, keyed by (app, name) */
+typedef struct {
+    ngx_rbtree_node_t          node;      /* key: crc32 of the name */
+    ngx_queue_t                queue;
+
+    ngx_pid_t                  pid;       /* the worker holding the publisher */
+    ngx_atomic_uint_t          conn;      /* its connection number there */
+    uint64_t                   started_ms;
+
+    ngx_vstream_counters_t     c;
+
+    uint64_t                   playlist_requests;
+    uint64_t                   segment_requests;
+    uint64_t                   bytes_out;
+    ngx_vstream_viewer_t       viewers[NGX_VSTREAM_VIEWER_SLOTS];
+
+    unsigned                   drop:1;
+
+    u_char                     addr[NGX_VSTREAM_ADDR_LEN];
+    uint16_t                   app_len;
+    uint16_t                   name_len;
+    u_char                     data[1];   /* app, then name */
+} ngx_vstream_stream_t;
+
+
+#define ngx_vstream_stream_app(st)   ((st)->data)
+#define ngx_vstream_stream_name(st)  ((st)->data + (st)->app_len)
+
+
+/* per-application counters; applications are bounded by the configuration */
+typedef struct {
+    ngx_queue_t                queue;
+    uint64_t                   accepted;
+    uint64_t                   denied[NGX_VSTREAM_DENY_MAX];
+    uint16_t                   len;
+    u_char                     name[1];
+} ngx_vstream_app_t;
+
+
+typedef struct {
+    time_t                     at;
+    ngx_uint_t                 reason;
+    u_char                     addr[NGX_VSTREAM_ADDR_LEN];
+    u_char                     app[NGX_VSTREAM_DENIED_APP_LEN];
+    u_char                     name[NGX_VSTREAM_DENIED_NAME_LEN];
+    uint16_t                   app_len;
+    uint16_t                   name_len;
+} ngx_vstream_denial_t;
+
+
+/* server-wide counters: copied whole into a snapshot */
+typedef struct {
+    time_t                     started_at;
+    uint64_t                   publish_accepted;
+    uint64_t                   publish_denied;
+    uint64_t                   bytes_in;
+    uint64_t                   hls_requests;
+    uint64_t                   hls_bytes_out;
+    uint64_t                   hls_unmatched;
+    uint64_t                   hls_errors;    /* playlists not readable */
+    uint64_t                   webhook_delivered;
+    uint64_t                   webhook_failed;
+    uint64_t                   webhook_dropped;
+    uint64_t                   reaped;
+    uint64_t                   admin_rejected;
+    uint64_t                   denied_unaccounted; /* app counter not allocated */
+
+    ngx_uint_t                 denied_next;
+    ngx_uint_t                 denied_count;
+    ngx_vstream_denial_t       denied[NGX_VSTREAM_DENIED_MAX];
+} ngx_vstream_totals_t;
+
+
+typedef struct {
+    ngx_rbtree_t               rbtree;
+    ngx_rbtree_node_t          sentinel;
+    ngx_queue_t                streams;
+    ngx_queue_t                apps;
+    ngx_uint_t                 nstreams;
+    ngx_uint_t                 napps;
+    size_t                     names_len;  /* app + name bytes of all records */
+    ngx_vstream_totals_t       t;
+} ngx_vstream_shctx_t;
+
+
+typedef struct {
+    ngx_vstream_shctx_t       *sh;
+    ngx_slab_pool_t           *shpool;
+} ngx_vstream_shm_t;
+
+
+/* what the playlist of a live stream says; see ngx_vstream_hls.c */
+typedef struct {
+    ngx_str_t                  playlist;   /* relative to vstream_hls_path */
+    uint32_t                   target_duration;
+    uint64_t                   media_sequence;
+    uint32_t                   segments;
+    uint64_t                   window_ms;
+    uint32_t                   last_segment_ms;
+    uint64_t                   bitrate_bps;
+    uint64_t                   age_ms;
+    unsigned                   present:1;
+    unsigned                   healthy:1;
+} ngx_vstream_hls_stats_t;
+
+
+/* a copy of the zone, taken under the lock and rendered after it */
+typedef struct {
+    ngx_vstream_totals_t       t;
+    ngx_vstream_hls_stats_t   *hls;        /* one per stream, or NULL */
+    ngx_array_t                streams;    /* ngx_vstream_stream_t * */
+    ngx_array_t                apps;       /* ngx_vstream_app_t * */
+    ngx_uint_t                 nstreams;   /* in the zone at copy time */
+    time_t                     now;
+    uint64_t                   now_ms;
+} ngx_vstream_snapshot_t;
+
+
+typedef struct {
+    ngx_str_t                  app;
+    ngx_str_t                  path;
+} ngx_vstream_hls_path_t;
+
+
+/* the core part's configuration */
+typedef struct {
+    size_t                     zone_size;
+    ngx_shm_zone_t            *shm_zone;
+    ngx_array_t                hls_paths;  /* ngx_vstream_hls_path_t */
+    ngx_uint_t                 workers;
+} ngx_vstream_main_conf_t;
+
+
+/* a signed-key or token secret read at configuration time */
+typedef struct {
+    ngx_str_t                  path;
+    ngx_str_t                  value;
+} ngx_vstream_secret_t;
+
+
+/* core part: ngx_vstream_module.c */
+ngx_vstream_shm_t *ngx_vstream_shm(ngx_cycle_t *cycle);
+ngx_vstream_main_conf_t *ngx_vstream_main_conf(ngx_cycle_t *cycle);
+char *ngx_vstream_read_secret(ngx_conf_t *cf, ngx_str_t *path,
+    ngx_vstream_secret_t *secret);
+uint64_t ngx_vstream_unix_ms(void);
+
+extern ngx_str_t           ngx_vstream_reasons[];
+extern ngx_module_t        ngx_vstream_module;
+
+/* the zone: ngx_vstream_shm.c; each function takes the lock itself */
+ngx_int_t ngx_vstream_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data);
+ngx_vstream_stream_t *ngx_vstream_shm_add(ngx_vstream_shm_t *shm,
+    ngx_str_t *app, ngx_str_t *name, ngx_str_t *addr, ngx_atomic_uint_t conn,
+    ngx_uint_t *reason);
+void ngx_vstream_shm_remove(ngx_vstream_shm_t *shm, ngx_vstream_stream_t *st,
+    ngx_vstream_counters_t *last);
+void ngx_vstream_shm_deny(ngx_vstream_shm_t *shm, ngx_uint_t reason,
+    ngx_str_t *addr, ngx_str_t *app, ngx_str_t *name);
+ngx_int_t ngx_vstream_shm_drop(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    ngx_str_t *name);
+void ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log);
+ngx_int_t ngx_vstream_shm_snapshot(ngx_vstream_shm_t *shm, ngx_pool_t *pool,
+    ngx_str_t *app, ngx_str_t *name, ngx_vstream_snapshot_t *snap);
+void ngx_vstream_shm_hls_hit(ngx_vstream_shm_t *shm, ngx_str_t *name,
+    ngx_uint_t kind, off_t bytes, uint32_t addr);
+void ngx_vstream_shm_count(ngx_vstream_shm_t *shm, uint64_t *counter,
+    uint64_t n);
+ngx_uint_t ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now,
+    time_t window);
+
+/* playlists: ngx_vstream_hls.c */
+ngx_int_t ngx_vstream_hls_stats(ngx_cycle_t *cycle, ngx_pool_t *pool,
+    ngx_vstream_stream_t *st, ngx_vstream_hls_stats_t *hls);
+
+/* rendering a snapshot: ngx_vstream_render.c */
+ngx_buf_t *ngx_vstream_render_status(ngx_pool_t *pool,
+    ngx_vstream_snapshot_t *snap, ngx_uint_t workers);
+ngx_buf_t *ngx_vstream_render_stream(ngx_pool_t *pool,
+    ngx_vstream_snapshot_t *snap);
+ngx_buf_t *ngx_vstream_render_metrics(ngx_pool_t *pool,
+    ngx_vstream_snapshot_t *snap);
+
+/* names and addresses: ngx_vstream_access.c */
+ngx_int_t ngx_vstream_name_is_safe(u_char *p, size_t len);
+
+#endif /* _NGX_VSTREAM_H_INCLUDED_ */

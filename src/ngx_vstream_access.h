@@ -1,0 +1,35 @@
+
+/*
+ * vstream: who may publish (source addresses, signed keys).
+ */
+
+
+#ifndef _NGX_VSTREAM_ACCESS_H_INCLUDED_
+#define _NGX_VSTREAM_ACCESS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include "ngx_vstream.h"
+
+
+typedef struct {
+    ngx_array_t            *allow;     /* ngx_cidr_t; NULL: anyone */
+    ngx_uint_t              allow_all;
+    ngx_vstream_secret_t   *secret;    /* NULL: no key needed */
+} ngx_vstream_access_t;
+
+
+char *ngx_vstream_access_allow(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_vstream_access_secret(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+void ngx_vstream_access_merge(ngx_vstream_access_t *conf,
+    ngx_vstream_access_t *prev);
+ngx_int_t ngx_vstream_access_addr(ngx_vstream_access_t *va,
+    struct sockaddr *sa);
+ngx_int_t ngx_vstream_access_key(ngx_vstream_secret_t *secret,
+    ngx_str_t *app, ngx_str_t *name, ngx_str_t *args, time_t now);
+
+
+#endif /* _NGX_VSTREAM_ACCESS_H_INCLUDED_ */

@@ -1,0 +1,635 @@
+
+/*
+ * vstream: the HTTP part.  The admin API (status, one stream, drop,
+ * metrics) behind an optional bearer token, and the log-phase counter of
+ * HLS playlist and segment requests.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+#include "ngx_vstream.h"
+
+
+typedef struct {
+    ngx_flag_t                 hls_viewers;
+    ngx_vstream_secret_t      *token;
+    u_char                     token_sha[SHA256_DIGEST_LENGTH];
+    ngx_str_t                  prefix;
+} ngx_http_vstream_loc_conf_t;
+
+
+typedef enum {
+    NGX_HTTP_VSTREAM_STATUS = 0,
+    NGX_HTTP_VSTREAM_METRICS,
+    NGX_HTTP_VSTREAM_STREAM
+} ngx_http_vstream_route_e;
+
+
+static ngx_int_t ngx_http_vstream_admin_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vstream_authorized(ngx_http_request_t *r,
+    ngx_http_vstream_loc_conf_t *vlcf);
+static ngx_int_t ngx_http_vstream_get(ngx_http_request_t *r,
+    ngx_vstream_shm_t *shm, ngx_uint_t route, ngx_str_t *app,
+    ngx_str_t *name);
+static ngx_int_t ngx_http_vstream_send(ngx_http_request_t *r,
+    ngx_uint_t status, char *type, ngx_buf_t *b);
+static ngx_int_t ngx_http_vstream_error(ngx_http_request_t *r,
+    ngx_vstream_shm_t *shm, ngx_uint_t status, char *message);
+static ngx_int_t ngx_http_vstream_header(ngx_http_request_t *r, char *key,
+    char *value);
+static ngx_int_t ngx_http_vstream_log_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_vstream_hls_name(ngx_str_t *uri, ngx_str_t *name,
+    ngx_uint_t *kind);
+static ngx_int_t ngx_http_vstream_postconfiguration(ngx_conf_t *cf);
+static void *ngx_http_vstream_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_vstream_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_http_vstream_admin(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_vstream_token_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_command_t  ngx_http_vstream_commands[] = {
+
+    { ngx_string("vstream_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_vstream_admin,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vstream_admin_token_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_vstream_token_file,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vstream_hls_viewers"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_vstream_loc_conf_t, hls_viewers),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_vstream_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_http_vstream_postconfiguration,    /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_vstream_create_loc_conf,      /* create location configuration */
+    ngx_http_vstream_merge_loc_conf        /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_vstream_module = {
+    NGX_MODULE_V1,
+    &ngx_http_vstream_module_ctx,          /* module context */
+    ngx_http_vstream_commands,             /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_http_vstream_admin_handler(ngx_http_request_t *r)
+{
+    u_char                       *p, *last, *slash;
+    ngx_int_t                     rc;
+    ngx_str_t                     path, app, name;
+    ngx_uint_t                    route;
+    ngx_vstream_shm_t            *shm;
+    ngx_http_vstream_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vstream_module);
+
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+    if (shm == NULL) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!ngx_http_vstream_authorized(r, vlcf)) {
+        if (ngx_http_vstream_header(r, "WWW-Authenticate",
+                                    "Bearer realm=\"vstream\"")
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_vstream_error(r, shm, NGX_HTTP_UNAUTHORIZED,
+                                      "a valid bearer token is required");
+    }
+
+    /* the path below the location's prefix: status, metrics, streams/A/N */
+
+    path = r->uri;
+
+    if (path.len >= vlcf->prefix.len
+        && ngx_strncmp(path.data, vlcf->prefix.data, vlcf->prefix.len) == 0)
+    {
+        path.data += vlcf->prefix.len;
+        path.len -= vlcf->prefix.len;
+    }
+
+    while (path.len && path.data[0] == '/') {
+        path.data++;
+        path.len--;
+    }
+
+    ngx_str_null(&app);
+    ngx_str_null(&name);
+
+    if (path.len == 6 && ngx_strncmp(path.data, "status", 6) == 0) {
+        route = NGX_HTTP_VSTREAM_STATUS;
+
+    } else if (path.len == 7 && ngx_strncmp(path.data, "metrics", 7) == 0) {
+        route = NGX_HTTP_VSTREAM_METRICS;
+
+    } else if (path.len > 8 && ngx_strncmp(path.data, "streams/", 8) == 0) {
+        route = NGX_HTTP_VSTREAM_STREAM;
+
+        p = path.data + 8;
+        last = path.data + path.len;
+        slash = ngx_strlchr(p, last, '/');
+
+        if (slash == NULL || slash == p || slash + 1 == last
+            || ngx_strlchr(slash + 1, last, '/') != NULL)
+        {
+            return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
+                                          "no such resource");
+        }
+
+        app.data = p;
+        app.len = slash - p;
+        name.data = slash + 1;
+        name.len = last - name.data;
+
+        if (app.len > NGX_VSTREAM_NAME_MAX || name.len > NGX_VSTREAM_NAME_MAX)
+        {
+            return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
+                                          "no such stream");
+        }
+
+    } else {
+        return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
+                                      "no such resource");
+    }
+
+    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+        return ngx_http_vstream_get(r, shm, route, &app, &name);
+    }
+
+    if (route == NGX_HTTP_VSTREAM_STREAM && r->method == NGX_HTTP_DELETE) {
+
+        if (ngx_vstream_shm_drop(shm, &app, &name) != NGX_OK) {
+            return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
+                                          "no such live stream");
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "vstream: drop of \"%V/%V\" requested by %V",
+                      &app, &name, &r->connection->addr_text);
+
+        return ngx_http_vstream_error(r, NULL, NGX_HTTP_ACCEPTED,
+                                      "the publisher will be disconnected");
+    }
+
+    if (ngx_http_vstream_header(r, "Allow",
+                                route == NGX_HTTP_VSTREAM_STREAM
+                                ? "GET, HEAD, DELETE" : "GET, HEAD")
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_ALLOWED,
+                                  "method not allowed");
+}
+
+
+/*
+ * The token is compared as SHA-256 digests with CRYPTO_memcmp: constant
+ * time whatever the length of what the client sent.
+ */
+
+static ngx_int_t
+ngx_http_vstream_authorized(ngx_http_request_t *r,
+    ngx_http_vstream_loc_conf_t *vlcf)
+{
+    u_char     sha[SHA256_DIGEST_LENGTH];
+    ngx_str_t  auth;
+
+    if (vlcf->token == NULL) {
+        return 1;
+    }
+
+    if (r->headers_in.authorization == NULL) {
+        return 0;
+    }
+
+    auth = r->headers_in.authorization->value;
+
+    if (auth.len < sizeof("Bearer ") - 1
+        || ngx_strncasecmp(auth.data, (u_char *) "Bearer ",
+                           sizeof("Bearer ") - 1) != 0)
+    {
+        return 0;
+    }
+
+    auth.data += sizeof("Bearer ") - 1;
+    auth.len -= sizeof("Bearer ") - 1;
+
+    while (auth.len && auth.data[0] == ' ') {
+        auth.data++;
+        auth.len--;
+    }
+
+    SHA256(auth.data, auth.len, sha);
+
+    return CRYPTO_memcmp(sha, vlcf->token_sha, SHA256_DIGEST_LENGTH) == 0;
+}
+
+
+static ngx_int_t
+ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
+    ngx_uint_t route, ngx_str_t *app, ngx_str_t *name)
+{
+    ngx_buf_t                *b;
+    ngx_uint_t                i;
+    ngx_vstream_snapshot_t    snap;
+    ngx_vstream_stream_t    **st;
+    ngx_vstream_main_conf_t  *vmcf;
+
+    if (ngx_vstream_shm_snapshot(shm, r->pool,
+                                 route == NGX_HTTP_VSTREAM_STREAM ? app : NULL,
+                                 route == NGX_HTTP_VSTREAM_STREAM ? name : NULL,
+                                 &snap)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (route == NGX_HTTP_VSTREAM_STREAM && snap.streams.nelts == 0) {
+        return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
+                                      "no such live stream");
+    }
+
+    snap.hls = ngx_pcalloc(r->pool, (snap.streams.nelts + 1)
+                                    * sizeof(ngx_vstream_hls_stats_t));
+    if (snap.hls == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    st = snap.streams.elts;
+
+    for (i = 0; i < snap.streams.nelts; i++) {
+        (void) ngx_vstream_hls_stats((ngx_cycle_t *) ngx_cycle, r->pool,
+                                     st[i], &snap.hls[i]);
+    }
+
+    vmcf = ngx_vstream_main_conf((ngx_cycle_t *) ngx_cycle);
+
+    switch (route) {
+
+    case NGX_HTTP_VSTREAM_STATUS:
+        b = ngx_vstream_render_status(r->pool, &snap, vmcf->workers);
+        break;
+
+    case NGX_HTTP_VSTREAM_METRICS:
+        b = ngx_vstream_render_metrics(r->pool, &snap);
+
+        if (b == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_vstream_send(r, NGX_HTTP_OK,
+                                     "text/plain; version=0.0.4; "
+                                     "charset=utf-8", b);
+
+    default: /* NGX_HTTP_VSTREAM_STREAM */
+        b = ngx_vstream_render_stream(r->pool, &snap);
+        break;
+    }
+
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_vstream_send(r, NGX_HTTP_OK, "application/json", b);
+}
+
+
+static ngx_int_t
+ngx_http_vstream_send(ngx_http_request_t *r, ngx_uint_t status, char *type,
+    ngx_buf_t *b)
+{
+    ngx_int_t    rc;
+    ngx_chain_t  out;
+
+    r->headers_out.status = status;
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type.len = ngx_strlen(type);
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    if (ngx_http_vstream_header(r, "Cache-Control", "no-store") != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+/* {"error": "..."}; a refused request (4xx) is counted when shm is given */
+
+static ngx_int_t
+ngx_http_vstream_error(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
+    ngx_uint_t status, char *message)
+{
+    size_t      len;
+    ngx_buf_t  *b;
+
+    if (shm) {
+        ngx_vstream_shm_count(shm, &shm->sh->t.admin_rejected, 1);
+    }
+
+    len = sizeof("{\"error\":\"\"}\n") - 1 + ngx_strlen(message);
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\"}\n", message);
+
+    return ngx_http_vstream_send(r, status, "application/json", b);
+}
+
+
+static ngx_int_t
+ngx_http_vstream_header(ngx_http_request_t *r, char *key, char *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value.data = (u_char *) value;
+    h->value.len = ngx_strlen(value);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Log phase of an HLS location: NAME.m3u8 and NAME/index.m3u8 are
+ * playlists, NAME-SEQ.ts and NAME/SEQ.ts segments of stream NAME.
+ */
+
+static ngx_int_t
+ngx_http_vstream_log_handler(ngx_http_request_t *r)
+{
+    ngx_str_t                     name;
+    ngx_uint_t                    kind;
+    ngx_vstream_shm_t            *shm;
+    ngx_http_vstream_loc_conf_t  *vlcf;
+
+    vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vstream_module);
+
+    if (!vlcf->hls_viewers || r != r->main) {
+        return NGX_OK;
+    }
+
+    if (r->headers_out.status != NGX_HTTP_OK
+        && r->headers_out.status != NGX_HTTP_PARTIAL_CONTENT)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_vstream_hls_name(&r->uri, &name, &kind) != NGX_OK) {
+        return NGX_OK;
+    }
+
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+    if (shm == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_vstream_shm_hls_hit(shm, &name, kind, r->connection->sent,
+                            ngx_crc32_short(r->connection->addr_text.data,
+                                            r->connection->addr_text.len));
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_vstream_hls_name(ngx_str_t *uri, ngx_str_t *name, ngx_uint_t *kind)
+{
+    u_char  *p, *base, *last, *dir;
+
+    last = uri->data + uri->len;
+
+    for (base = last; base > uri->data && base[-1] != '/'; base--) {
+        /* void */
+    }
+
+    /* the directory above the file, for the nested layout */
+    for (dir = base - 1; dir > uri->data && dir[-1] != '/'; dir--) {
+        /* void */
+    }
+
+    if (last - base > 5 && ngx_strncmp(last - 5, ".m3u8", 5) == 0) {
+        *kind = NGX_VSTREAM_HLS_PLAYLIST;
+
+        if (last - base == 10 && ngx_strncmp(base, "index", 5) == 0
+            && base > uri->data + 1)
+        {
+            name->data = dir;
+            name->len = base - 1 - dir;
+
+        } else {
+            name->data = base;
+            name->len = last - 5 - base;
+        }
+
+        return name->len ? NGX_OK : NGX_DECLINED;
+    }
+
+    if (last - base > 3 && ngx_strncmp(last - 3, ".ts", 3) == 0) {
+        *kind = NGX_VSTREAM_HLS_SEGMENT;
+
+        /* NAME-SEQ.ts: the digits before ".ts" after the last '-' */
+        for (p = last - 3; p > base && p[-1] >= '0' && p[-1] <= '9'; p--) {
+            /* void */
+        }
+
+        if (p > base + 1 && p[-1] == '-' && p < last - 3) {
+            name->data = base;
+            name->len = p - 1 - base;
+            return NGX_OK;
+        }
+
+        if (p == base && base > uri->data + 1) {
+            name->data = dir;
+            name->len = base - 1 - dir;
+            return name->len ? NGX_OK : NGX_DECLINED;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_vstream_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_vstream_log_handler;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_http_vstream_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_vstream_loc_conf_t  *vlcf;
+
+    vlcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_vstream_loc_conf_t));
+    if (vlcf == NULL) {
+        return NULL;
+    }
+
+    vlcf->hls_viewers = NGX_CONF_UNSET;
+    vlcf->token = NGX_CONF_UNSET_PTR;
+
+    return vlcf;
+}
+
+
+static char *
+ngx_http_vstream_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_vstream_loc_conf_t *prev = parent;
+    ngx_http_vstream_loc_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->hls_viewers, prev->hls_viewers, 0);
+
+    if (conf->token == NGX_CONF_UNSET_PTR) {
+        conf->token = prev->token;
+        ngx_memcpy(conf->token_sha, prev->token_sha, SHA256_DIGEST_LENGTH);
+    }
+
+    ngx_conf_merge_ptr_value(conf->token, prev->token, NULL);
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vstream_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vstream_loc_conf_t *vlcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+#if (NGX_PCRE)
+    if (clcf->regex) {
+        return "cannot be used in a regex location";
+    }
+#endif
+
+    if (clcf->handler == ngx_http_vstream_admin_handler) {
+        return "is duplicate";
+    }
+
+    clcf->handler = ngx_http_vstream_admin_handler;
+    vlcf->prefix = clcf->name;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_vstream_token_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vstream_loc_conf_t *vlcf = conf;
+
+    ngx_str_t  *value;
+
+    if (vlcf->token != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    vlcf->token = ngx_pcalloc(cf->pool, sizeof(ngx_vstream_secret_t));
+    if (vlcf->token == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_vstream_read_secret(cf, &value[1], vlcf->token) != NGX_CONF_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs a readable token file", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    SHA256(vlcf->token->value.data, vlcf->token->value.len, vlcf->token_sha);
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,697 @@
+
+/*
+ * vstream: the RTMP part.  Decides who may publish (address list, then
+ * signed key), keeps a record per live stream in the shared zone, counts
+ * what publishers send in the worker and flushes it to the zone on a timer,
+ * and disconnects publishers whose drop was asked for by any worker.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include "ngx_rtmp.h"
+#include "ngx_rtmp_cmd_module.h"
+#include "ngx_rtmp_codec_module.h"
+#include "ngx_rtmp_live_module.h"
+#include "ngx_vstream.h"
+#include "ngx_vstream_access.h"
+#include "ngx_vstream_webhook.h"
+
+
+#define NGX_VSTREAM_REAP_TICKS  2
+#define NGX_VSTREAM_LOG_NAME    64
+
+
+typedef struct {
+    ngx_flag_t                  enable;
+    ngx_vstream_access_t        access;
+    ngx_str_t                   hls_path;
+    ngx_vstream_webhook_conf_t  webhook;
+} ngx_vstream_rtmp_app_conf_t;
+
+
+typedef struct {
+    ngx_msec_t                  ms;
+    uint64_t                    bytes;
+} ngx_vstream_sample_t;
+
+
+typedef struct {
+    ngx_rtmp_session_t         *session;
+    ngx_queue_t                 queue;
+    ngx_vstream_shm_t          *shm;
+    ngx_vstream_stream_t       *st;
+    ngx_vstream_webhook_conf_t *webhook;
+    ngx_str_t                   app;
+    ngx_str_t                   name;
+    ngx_vstream_counters_t      c;
+    uint64_t                    flushed;
+    ngx_vstream_sample_t        samples[NGX_VSTREAM_BITRATE_SAMPLES];
+    ngx_uint_t                  sample;
+    unsigned                    dropping:1;
+} ngx_vstream_rtmp_ctx_t;
+
+
+static ngx_int_t ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s,
+    ngx_rtmp_publish_t *v);
+static ngx_int_t ngx_vstream_rtmp_close_stream(ngx_rtmp_session_t *s,
+    ngx_rtmp_close_stream_t *v);
+static ngx_int_t ngx_vstream_rtmp_av(ngx_rtmp_session_t *s,
+    ngx_rtmp_header_t *h, ngx_chain_t *in);
+static void ngx_vstream_rtmp_release(ngx_vstream_rtmp_ctx_t *ctx);
+static void ngx_vstream_rtmp_measure(ngx_vstream_rtmp_ctx_t *ctx,
+    ngx_msec_t now);
+static void ngx_vstream_rtmp_tick(ngx_event_t *ev);
+static u_char *ngx_vstream_rtmp_log_name(u_char *buf, ngx_str_t *name);
+static ngx_int_t ngx_vstream_rtmp_init_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_vstream_rtmp_postconfiguration(ngx_conf_t *cf);
+static void *ngx_vstream_rtmp_create_app_conf(ngx_conf_t *cf);
+static char *ngx_vstream_rtmp_merge_app_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static char *ngx_vstream_rtmp_hls_path(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_rtmp_publish_pt       next_publish;
+static ngx_rtmp_close_stream_pt  next_close_stream;
+
+/* this worker's publishers and its flush timer */
+static ngx_queue_t               ngx_vstream_rtmp_publishers;
+static ngx_event_t               ngx_vstream_rtmp_timer;
+static ngx_uint_t                ngx_vstream_rtmp_ticks;
+
+
+static ngx_command_t  ngx_vstream_rtmp_commands[] = {
+
+    { ngx_string("vstream"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_vstream_rtmp_app_conf_t, enable),
+      NULL },
+
+    { ngx_string("vstream_ingest_allow"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_1MORE,
+      ngx_vstream_access_allow,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_vstream_rtmp_app_conf_t, access),
+      NULL },
+
+    { ngx_string("vstream_ingest_secret_file"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_vstream_access_secret,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_vstream_rtmp_app_conf_t, access.secret),
+      NULL },
+
+    { ngx_string("vstream_hls_path"),
+      NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_vstream_rtmp_hls_path,
+      NGX_RTMP_APP_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("vstream_webhook"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_vstream_webhook_url,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_vstream_rtmp_app_conf_t, webhook),
+      NULL },
+
+    { ngx_string("vstream_webhook_secret_file"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_vstream_access_secret,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_vstream_rtmp_app_conf_t, webhook.secret),
+      NULL },
+
+    { ngx_string("vstream_webhook_ca_file"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_vstream_rtmp_app_conf_t, webhook.ca_file),
+      NULL },
+
+    { ngx_string("vstream_webhook_thread_pool"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_vstream_rtmp_app_conf_t, webhook.pool_name),
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_rtmp_module_t  ngx_vstream_rtmp_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    ngx_vstream_rtmp_postconfiguration,    /* postconfiguration */
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+    ngx_vstream_rtmp_create_app_conf,      /* create app configuration */
+    ngx_vstream_rtmp_merge_app_conf        /* merge app configuration */
+};
+
+
+ngx_module_t  ngx_vstream_rtmp_module = {
+    NGX_MODULE_V1,
+    &ngx_vstream_rtmp_module_ctx,          /* module context */
+    ngx_vstream_rtmp_commands,             /* module directives */
+    NGX_RTMP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_vstream_rtmp_init_process,         /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_int_t
+ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
+{
+    u_char                       logname[NGX_VSTREAM_LOG_NAME + 4];
+    ngx_int_t                    rc;
+    ngx_str_t                    name, args, *addr;
+    ngx_uint_t                   reason;
+    ngx_vstream_shm_t           *shm;
+    ngx_vstream_stream_t        *st;
+    ngx_vstream_rtmp_ctx_t      *ctx;
+    ngx_vstream_rtmp_app_conf_t *vacf;
+
+    vacf = ngx_rtmp_get_module_app_conf(s, ngx_vstream_rtmp_module);
+
+    if (vacf == NULL || !vacf->enable || s->auto_pushed || s->relay) {
+        goto next;
+    }
+
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+    if (shm == NULL) {
+        goto next;
+    }
+
+    ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
+    if (ctx && ctx->st) {
+        /* a second stream on the same connection: counted on the first */
+        goto next;
+    }
+
+    name.data = v->name;
+    name.len = ngx_strlen(v->name);
+    args.data = v->args;
+    args.len = ngx_strlen(v->args);
+    addr = &s->connection->addr_text;
+
+    reason = ngx_vstream_access_addr(&vacf->access, s->connection->sockaddr);
+
+    if (reason == NGX_OK && !ngx_vstream_name_is_safe(name.data, name.len)) {
+        reason = NGX_VSTREAM_DENY_BAD_NAME;
+    }
+
+    if (reason == NGX_OK && vacf->access.secret) {
+        reason = ngx_vstream_access_key(vacf->access.secret, &s->app, &name,
+                                        &args, ngx_time());
+    }
+
+    if (reason != NGX_OK) {
+        ngx_vstream_shm_deny(shm, reason, addr, &s->app, &name);
+        goto denied;
+    }
+
+    st = ngx_vstream_shm_add(shm, &s->app, &name, addr,
+                             s->connection->number, &reason);
+    if (st == NULL) {
+        if (reason == NGX_VSTREAM_DENY_ZONE_FULL) {
+            ngx_log_error(NGX_LOG_ERR, s->connection->log, 0,
+                          "vstream: the shared zone is full (%uz streams); "
+                          "raise \"vstream_zone\"", shm->sh->nstreams);
+        }
+
+        goto denied;
+    }
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(s->connection->pool, sizeof(ngx_vstream_rtmp_ctx_t));
+        if (ctx == NULL) {
+            ngx_vstream_shm_remove(shm, st, NULL);
+            return NGX_ERROR;
+        }
+
+        ngx_rtmp_set_ctx(s, ctx, ngx_vstream_rtmp_module);
+    }
+
+    ngx_memzero(ctx, sizeof(ngx_vstream_rtmp_ctx_t));
+
+    ctx->session = s;
+    ctx->shm = shm;
+    ctx->st = st;
+    ctx->webhook = &vacf->webhook;
+    ctx->name.data = ngx_pstrdup(s->connection->pool, &name);
+    ctx->name.len = name.len;
+    ctx->app.data = ngx_pstrdup(s->connection->pool, &s->app);
+    ctx->app.len = s->app.len;
+
+    if (ctx->name.data == NULL || ctx->app.data == NULL) {
+        ngx_vstream_shm_remove(shm, st, NULL);
+        ctx->st = NULL;
+        return NGX_ERROR;
+    }
+
+    ngx_queue_insert_tail(&ngx_vstream_rtmp_publishers, &ctx->queue);
+
+    ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                  "vstream: publish accepted: client %V, app \"%V\", "
+                  "stream \"%V\"", addr, &s->app, &name);
+
+    ngx_vstream_webhook_event(ctx->webhook, NGX_VSTREAM_EVENT_PUBLISH,
+                              &ctx->app, &ctx->name, addr, NGX_VSTREAM_DENY_MAX,
+                              s->connection->log);
+
+    rc = next_publish(s, v);
+
+    if (rc != NGX_OK) {
+        ngx_vstream_rtmp_release(ctx);
+    }
+
+    return rc;
+
+denied:
+
+    ngx_log_error(NGX_LOG_WARN, s->connection->log, 0,
+                  "vstream: publish refused: client %V, app \"%V\", "
+                  "stream \"%s\", reason %V",
+                  addr, &s->app, ngx_vstream_rtmp_log_name(logname, &name),
+                  &ngx_vstream_reasons[reason]);
+
+    ngx_vstream_webhook_event(&vacf->webhook, NGX_VSTREAM_EVENT_DENIED,
+                              &s->app, &name, addr, reason,
+                              s->connection->log);
+
+    return NGX_ERROR;
+
+next:
+
+    return next_publish(s, v);
+}
+
+
+/* a refused name goes to the log bounded and without control characters */
+
+static u_char *
+ngx_vstream_rtmp_log_name(u_char *buf, ngx_str_t *name)
+{
+    u_char  *p;
+    size_t   i, n;
+
+    n = ngx_min(name->len, NGX_VSTREAM_LOG_NAME);
+
+    for (i = 0, p = buf; i < n; i++) {
+        *p++ = (name->data[i] < 0x20 || name->data[i] == 0x7f
+                || name->data[i] == '"')
+               ? '?' : name->data[i];
+    }
+
+    if (name->len > n) {
+        p = ngx_cpymem(p, "...", 3);
+    }
+
+    *p = '\0';
+
+    return buf;
+}
+
+
+static ngx_int_t
+ngx_vstream_rtmp_close_stream(ngx_rtmp_session_t *s,
+    ngx_rtmp_close_stream_t *v)
+{
+    ngx_vstream_rtmp_ctx_t  *ctx;
+
+    ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
+
+    if (ctx && ctx->st) {
+        ngx_vstream_rtmp_release(ctx);
+    }
+
+    return next_close_stream(s, v);
+}
+
+
+static void
+ngx_vstream_rtmp_release(ngx_vstream_rtmp_ctx_t *ctx)
+{
+    ngx_rtmp_session_t  *s;
+
+    if (ctx->st == NULL) {
+        return;
+    }
+
+    s = ctx->session;
+
+    ngx_vstream_rtmp_measure(ctx, ngx_current_msec);
+    ngx_vstream_shm_remove(ctx->shm, ctx->st, &ctx->c);
+
+    ctx->st = NULL;
+    ngx_queue_remove(&ctx->queue);
+
+    ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
+                  "vstream: publish done: client %V, app \"%V\", "
+                  "stream \"%V\", %uL bytes in",
+                  &s->connection->addr_text, &ctx->app, &ctx->name,
+                  ctx->c.bytes_in);
+
+    ngx_vstream_webhook_event(ctx->webhook, NGX_VSTREAM_EVENT_PUBLISH_DONE,
+                              &ctx->app, &ctx->name,
+                              &s->connection->addr_text,
+                              NGX_VSTREAM_DENY_MAX, s->connection->log);
+}
+
+
+/* per message: plain counting in the worker, no lock */
+
+static ngx_int_t
+ngx_vstream_rtmp_av(ngx_rtmp_session_t *s, ngx_rtmp_header_t *h,
+    ngx_chain_t *in)
+{
+    u_char                  *p;
+    ngx_uint_t               header;
+    ngx_vstream_rtmp_ctx_t  *ctx;
+
+    ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
+
+    if (ctx == NULL || ctx->st == NULL) {
+        return NGX_OK;
+    }
+
+    ctx->c.bytes_in += h->mlen;
+
+    if (in == NULL || in->buf->last - in->buf->pos < 2) {
+        return NGX_OK;
+    }
+
+    p = in->buf->pos;
+
+    if (h->type == NGX_RTMP_MSG_VIDEO) {
+        header = (p[0] & 0x0f) == NGX_RTMP_VIDEO_H264 && p[1] == 0;
+
+        if (!header) {
+            ctx->c.video_frames++;
+
+            if ((p[0] >> 4) == 1) {
+                ctx->c.video_keyframes++;
+            }
+        }
+
+    } else {
+        header = (p[0] >> 4) == NGX_RTMP_AUDIO_AAC && p[1] == 0;
+
+        if (!header) {
+            ctx->c.audio_frames++;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* what the codec and live modules know, and the bitrate over the window */
+
+static void
+ngx_vstream_rtmp_measure(ngx_vstream_rtmp_ctx_t *ctx, ngx_msec_t now)
+{
+    ngx_uint_t              players, oldest;
+    ngx_msec_t              elapsed;
+    ngx_rtmp_session_t     *s;
+    ngx_rtmp_live_ctx_t    *lctx, *pctx;
+    ngx_vstream_sample_t   *sm;
+    ngx_rtmp_codec_ctx_t   *cctx;
+
+    s = ctx->session;
+
+    cctx = ngx_rtmp_get_module_ctx(s, ngx_rtmp_codec_module);
+
+    if (cctx) {
+        ctx->c.width = cctx->width;
+        ctx->c.height = cctx->height;
+        ctx->c.fps = cctx->frame_rate;
+        ctx->c.video_codec = cctx->video_codec_id;
+        ctx->c.audio_codec = cctx->audio_codec_id;
+        ctx->c.sample_rate = cctx->sample_rate;
+        ctx->c.channels = (cctx->audio_codec_id == NGX_RTMP_AUDIO_AAC
+                           && cctx->aac_chan_conf)
+                          ? cctx->aac_chan_conf : cctx->audio_channels;
+    }
+
+    players = 0;
+    lctx = ngx_rtmp_get_module_ctx(s, ngx_rtmp_live_module);
+
+    if (lctx && lctx->stream) {
+        for (pctx = lctx->stream->ctx; pctx; pctx = pctx->next) {
+            if (!pctx->publishing) {
+                players++;
+            }
+        }
+    }
+
+    ctx->c.players = players;
+
+    sm = &ctx->samples[ctx->sample];
+    sm->ms = now;
+    sm->bytes = ctx->c.bytes_in;
+
+    ctx->sample = (ctx->sample + 1) % NGX_VSTREAM_BITRATE_SAMPLES;
+
+    oldest = ctx->sample;
+    if (ctx->samples[oldest].ms == 0) {
+        oldest = 0;
+    }
+
+    elapsed = now - ctx->samples[oldest].ms;
+
+    ctx->c.bitrate_bps = (elapsed >= NGX_VSTREAM_TICK)
+                         ? (ctx->c.bytes_in - ctx->samples[oldest].bytes)
+                           * 8 * 1000 / elapsed
+                         : 0;
+}
+
+
+/*
+ * Every tick: measure each publisher of this worker, copy the counters to
+ * the zone under one lock, then act on drops asked for by any worker.
+ */
+
+static void
+ngx_vstream_rtmp_tick(ngx_event_t *ev)
+{
+    ngx_msec_t               now;
+    ngx_queue_t             *q, *next;
+    ngx_vstream_shm_t       *locked, *shm;
+    ngx_vstream_stream_t    *st;
+    ngx_vstream_rtmp_ctx_t  *ctx;
+
+    now = ngx_current_msec;
+    locked = NULL;
+
+    for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
+         q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
+         q = ngx_queue_next(q))
+    {
+        ctx = ngx_queue_data(q, ngx_vstream_rtmp_ctx_t, queue);
+        ngx_vstream_rtmp_measure(ctx, now);
+    }
+
+    for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
+         q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
+         q = ngx_queue_next(q))
+    {
+        ctx = ngx_queue_data(q, ngx_vstream_rtmp_ctx_t, queue);
+
+        if (ctx->shm != locked) {
+            if (locked) {
+                ngx_shmtx_unlock(&locked->shpool->mutex);
+            }
+
+            locked = ctx->shm;
+            ngx_shmtx_lock(&locked->shpool->mutex);
+        }
+
+        st = ctx->st;
+        st->c = ctx->c;
+        locked->sh->t.bytes_in += ctx->c.bytes_in - ctx->flushed;
+        ctx->flushed = ctx->c.bytes_in;
+
+        if (st->drop && !ctx->dropping) {
+            ctx->dropping = 1;
+        }
+    }
+
+    if (locked) {
+        ngx_shmtx_unlock(&locked->shpool->mutex);
+    }
+
+    for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
+         q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        ctx = ngx_queue_data(q, ngx_vstream_rtmp_ctx_t, queue);
+
+        if (ctx->dropping && ctx->session->connection->destroyed == 0) {
+            ngx_log_error(NGX_LOG_NOTICE, ctx->session->connection->log, 0,
+                          "vstream: dropping publisher of \"%V/%V\" "
+                          "on request", &ctx->app, &ctx->name);
+
+            ngx_vstream_rtmp_release(ctx);
+            ngx_rtmp_finalize_session(ctx->session);
+        }
+    }
+
+    if (++ngx_vstream_rtmp_ticks % NGX_VSTREAM_REAP_TICKS == 0) {
+        shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+
+        if (shm) {
+            ngx_vstream_shm_reap(shm, ev->log);
+        }
+    }
+
+    ngx_add_timer(ev, NGX_VSTREAM_TICK);
+}
+
+
+static ngx_int_t
+ngx_vstream_rtmp_init_process(ngx_cycle_t *cycle)
+{
+    ngx_queue_init(&ngx_vstream_rtmp_publishers);
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_rtmp_core_main_conf == NULL || ngx_vstream_shm(cycle) == NULL) {
+        return NGX_OK;
+    }
+
+    ngx_vstream_rtmp_timer.handler = ngx_vstream_rtmp_tick;
+    ngx_vstream_rtmp_timer.log = cycle->log;
+    ngx_vstream_rtmp_timer.data = cycle;
+    ngx_vstream_rtmp_timer.cancelable = 1;
+
+    ngx_add_timer(&ngx_vstream_rtmp_timer, NGX_VSTREAM_TICK);
+
+    return ngx_vstream_webhook_init_process(cycle);
+}
+
+
+static ngx_int_t
+ngx_vstream_rtmp_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_rtmp_handler_pt        *h;
+    ngx_rtmp_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_rtmp_conf_get_module_main_conf(cf, ngx_rtmp_core_module);
+
+    h = ngx_array_push(&cmcf->events[NGX_RTMP_MSG_AUDIO]);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_vstream_rtmp_av;
+
+    h = ngx_array_push(&cmcf->events[NGX_RTMP_MSG_VIDEO]);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_vstream_rtmp_av;
+
+    next_publish = ngx_rtmp_publish;
+    ngx_rtmp_publish = ngx_vstream_rtmp_publish;
+
+    next_close_stream = ngx_rtmp_close_stream;
+    ngx_rtmp_close_stream = ngx_vstream_rtmp_close_stream;
+
+    return NGX_OK;
+}
+
+
+static void *
+ngx_vstream_rtmp_create_app_conf(ngx_conf_t *cf)
+{
+    ngx_vstream_rtmp_app_conf_t  *vacf;
+
+    vacf = ngx_pcalloc(cf->pool, sizeof(ngx_vstream_rtmp_app_conf_t));
+    if (vacf == NULL) {
+        return NULL;
+    }
+
+    vacf->enable = NGX_CONF_UNSET;
+    vacf->access.allow = NGX_CONF_UNSET_PTR;
+    vacf->access.secret = NGX_CONF_UNSET_PTR;
+
+    ngx_vstream_webhook_create_conf(&vacf->webhook);
+
+    return vacf;
+}
+
+
+static char *
+ngx_vstream_rtmp_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_vstream_rtmp_app_conf_t *prev = parent;
+    ngx_vstream_rtmp_app_conf_t *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 1);
+    ngx_conf_merge_str_value(conf->hls_path, prev->hls_path, "");
+
+    ngx_vstream_access_merge(&conf->access, &prev->access);
+
+    return ngx_vstream_webhook_merge_conf(cf, &conf->webhook, &prev->webhook);
+}
+
+
+static char *
+ngx_vstream_rtmp_hls_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_vstream_rtmp_app_conf_t *vacf = conf;
+
+    ngx_str_t                  *value;
+    ngx_vstream_hls_path_t     *hp;
+    ngx_vstream_main_conf_t    *vmcf;
+    ngx_rtmp_core_app_conf_t   *cacf;
+
+    if (vacf->hls_path.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    vacf->hls_path = value[1];
+
+    while (vacf->hls_path.len > 1
+           && vacf->hls_path.data[vacf->hls_path.len - 1] == '/')
+    {
+        vacf->hls_path.len--;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &vacf->hls_path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    cacf = ngx_rtmp_conf_get_module_app_conf(cf, ngx_rtmp_core_module);
+    vmcf = ngx_vstream_main_conf(cf->cycle);
+
+    hp = ngx_array_push(&vmcf->hls_paths);
+    if (hp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    hp->app = cacf->name;
+    hp->path = vacf->hls_path;
+
+    return NGX_CONF_OK;
+}

@@ -1,0 +1,686 @@
+
+/*
+ * vstream: the shared zone.  Stream records in an rbtree keyed by the crc32
+ * of the stream name (then name, then application), per-application
+ * counters, server totals and the ring of recent denials.  Every function
+ * here takes the zone's lock itself and holds it only for lookups and
+ * copies; nothing here allocates outside the zone while locked.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include "ngx_vstream.h"
+
+
+#define NGX_VSTREAM_REAP_PIDS  64
+
+
+static void ngx_vstream_shm_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
+static ngx_int_t ngx_vstream_shm_cmp(ngx_vstream_stream_t *st,
+    ngx_str_t *app, ngx_str_t *name);
+static ngx_vstream_stream_t *ngx_vstream_shm_lookup_locked(
+    ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name);
+static ngx_vstream_app_t *ngx_vstream_shm_app_locked(ngx_vstream_shm_t *shm,
+    ngx_str_t *app);
+static void ngx_vstream_shm_free_locked(ngx_vstream_shm_t *shm,
+    ngx_vstream_stream_t *st);
+static void ngx_vstream_shm_deny_locked(ngx_vstream_shm_t *shm,
+    ngx_uint_t reason, ngx_str_t *addr, ngx_str_t *app, ngx_str_t *name);
+static ngx_int_t ngx_vstream_pid_alive(ngx_pid_t pid);
+
+
+ngx_int_t
+ngx_vstream_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_vstream_shm_t  *oshm = data;
+
+    size_t              len;
+    ngx_vstream_shm_t  *shm;
+
+    shm = shm_zone->data;
+
+    if (oshm) {
+        /* reload with the same size: the old zone's state carries on */
+        shm->sh = oshm->sh;
+        shm->shpool = oshm->shpool;
+        return NGX_OK;
+    }
+
+    shm->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (shm_zone->shm.exists) {
+        shm->sh = shm->shpool->data;
+        return NGX_OK;
+    }
+
+    shm->sh = ngx_slab_calloc(shm->shpool, sizeof(ngx_vstream_shctx_t));
+    if (shm->sh == NULL) {
+        return NGX_ERROR;
+    }
+
+    shm->shpool->data = shm->sh;
+
+    ngx_rbtree_init(&shm->sh->rbtree, &shm->sh->sentinel,
+                    ngx_vstream_shm_rbtree_insert);
+    ngx_queue_init(&shm->sh->streams);
+    ngx_queue_init(&shm->sh->apps);
+
+    shm->sh->t.started_at = ngx_time();
+
+    len = sizeof(" in vstream zone \"\"") + shm_zone->shm.name.len;
+
+    shm->shpool->log_ctx = ngx_slab_alloc(shm->shpool, len);
+    if (shm->shpool->log_ctx == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(shm->shpool->log_ctx, " in vstream zone \"%V\"%Z",
+                &shm_zone->shm.name);
+
+    /* a full zone is reported by the publish hook, with advice */
+    shm->shpool->log_nomem = 0;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_vstream_shm_rbtree_insert(ngx_rbtree_node_t *temp,
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel)
+{
+    ngx_str_t              app, name;
+    ngx_rbtree_node_t    **p;
+    ngx_vstream_stream_t  *st, *t;
+
+    st = (ngx_vstream_stream_t *) node;
+
+    app.data = ngx_vstream_stream_app(st);
+    app.len = st->app_len;
+    name.data = ngx_vstream_stream_name(st);
+    name.len = st->name_len;
+
+    for ( ;; ) {
+
+        if (node->key < temp->key) {
+            p = &temp->left;
+
+        } else if (node->key > temp->key) {
+            p = &temp->right;
+
+        } else {
+            t = (ngx_vstream_stream_t *) temp;
+            p = (ngx_vstream_shm_cmp(t, &app, &name) > 0)
+                ? &temp->left : &temp->right;
+        }
+
+        if (*p == sentinel) {
+            break;
+        }
+
+        temp = *p;
+    }
+
+    *p = node;
+    node->parent = temp;
+    node->left = sentinel;
+    node->right = sentinel;
+    ngx_rbt_red(node);
+}
+
+
+/* orders records by name, then application; a NULL app matches any */
+
+static ngx_int_t
+ngx_vstream_shm_cmp(ngx_vstream_stream_t *st, ngx_str_t *app, ngx_str_t *name)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_memn2cmp(ngx_vstream_stream_name(st), name->data,
+                      st->name_len, name->len);
+
+    if (rc != 0 || app == NULL) {
+        return rc;
+    }
+
+    return ngx_memn2cmp(ngx_vstream_stream_app(st), app->data,
+                        st->app_len, app->len);
+}
+
+
+static ngx_vstream_stream_t *
+ngx_vstream_shm_lookup_locked(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    ngx_str_t *name)
+{
+    uint32_t               hash;
+    ngx_int_t              rc;
+    ngx_rbtree_node_t     *node, *sentinel;
+    ngx_vstream_stream_t  *st;
+
+    hash = ngx_crc32_short(name->data, name->len);
+
+    node = shm->sh->rbtree.root;
+    sentinel = shm->sh->rbtree.sentinel;
+
+    while (node != sentinel) {
+
+        if (hash < node->key) {
+            node = node->left;
+            continue;
+        }
+
+        if (hash > node->key) {
+            node = node->right;
+            continue;
+        }
+
+        st = (ngx_vstream_stream_t *) node;
+
+        rc = ngx_vstream_shm_cmp(st, app, name);
+
+        if (rc == 0) {
+            return st;
+        }
+
+        node = (rc > 0) ? node->left : node->right;
+    }
+
+    return NULL;
+}
+
+
+static ngx_vstream_app_t *
+ngx_vstream_shm_app_locked(ngx_vstream_shm_t *shm, ngx_str_t *app)
+{
+    ngx_queue_t        *q;
+    ngx_vstream_app_t  *a;
+
+    for (q = ngx_queue_head(&shm->sh->apps);
+         q != ngx_queue_sentinel(&shm->sh->apps);
+         q = ngx_queue_next(q))
+    {
+        a = ngx_queue_data(q, ngx_vstream_app_t, queue);
+
+        if (a->len == app->len && ngx_memcmp(a->name, app->data, a->len) == 0)
+        {
+            return a;
+        }
+    }
+
+    a = ngx_slab_calloc_locked(shm->shpool,
+                               offsetof(ngx_vstream_app_t, name) + app->len);
+    if (a == NULL) {
+        return NULL;
+    }
+
+    a->len = app->len;
+    ngx_memcpy(a->name, app->data, app->len);
+    ngx_queue_insert_tail(&shm->sh->apps, &a->queue);
+    shm->sh->napps++;
+
+    return a;
+}
+
+
+ngx_vstream_stream_t *
+ngx_vstream_shm_add(ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name,
+    ngx_str_t *addr, ngx_atomic_uint_t conn, ngx_uint_t *reason)
+{
+    ngx_vstream_app_t     *a;
+    ngx_vstream_stream_t  *st;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    st = ngx_vstream_shm_lookup_locked(shm, app, name);
+
+    if (st) {
+        if (st->pid != ngx_pid && ngx_vstream_pid_alive(st->pid)) {
+            *reason = NGX_VSTREAM_DENY_DUPLICATE;
+            goto denied;
+        }
+
+        if (st->pid == ngx_pid && st->conn != conn) {
+            *reason = NGX_VSTREAM_DENY_DUPLICATE;
+            goto denied;
+        }
+
+        /* left behind by a worker that died */
+        ngx_vstream_shm_free_locked(shm, st);
+        shm->sh->t.reaped++;
+    }
+
+    st = ngx_slab_calloc_locked(shm->shpool, offsetof(ngx_vstream_stream_t,
+                                                      data)
+                                             + app->len + name->len);
+    if (st == NULL) {
+        *reason = NGX_VSTREAM_DENY_ZONE_FULL;
+        goto denied;
+    }
+
+    a = ngx_vstream_shm_app_locked(shm, app);
+    if (a == NULL) {
+        ngx_slab_free_locked(shm->shpool, st);
+        *reason = NGX_VSTREAM_DENY_ZONE_FULL;
+        goto denied;
+    }
+
+    st->pid = ngx_pid;
+    st->conn = conn;
+    st->started_ms = ngx_vstream_unix_ms();
+    st->app_len = app->len;
+    st->name_len = name->len;
+    ngx_memcpy(ngx_vstream_stream_app(st), app->data, app->len);
+    ngx_memcpy(ngx_vstream_stream_name(st), name->data, name->len);
+    ngx_cpystrn(st->addr, addr->data, ngx_min(addr->len + 1,
+                                              NGX_VSTREAM_ADDR_LEN));
+
+    st->node.key = ngx_crc32_short(name->data, name->len);
+    ngx_rbtree_insert(&shm->sh->rbtree, &st->node);
+    ngx_queue_insert_tail(&shm->sh->streams, &st->queue);
+
+    shm->sh->nstreams++;
+    shm->sh->names_len += app->len + name->len;
+
+    a->accepted++;
+    shm->sh->t.publish_accepted++;
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    return st;
+
+denied:
+
+    ngx_vstream_shm_deny_locked(shm, *reason, addr, app, name);
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    return NULL;
+}
+
+
+static void
+ngx_vstream_shm_free_locked(ngx_vstream_shm_t *shm, ngx_vstream_stream_t *st)
+{
+    ngx_rbtree_delete(&shm->sh->rbtree, &st->node);
+    ngx_queue_remove(&st->queue);
+
+    shm->sh->nstreams--;
+    shm->sh->names_len -= st->app_len + st->name_len;
+
+    ngx_slab_free_locked(shm->shpool, st);
+}
+
+
+void
+ngx_vstream_shm_remove(ngx_vstream_shm_t *shm, ngx_vstream_stream_t *st,
+    ngx_vstream_counters_t *last)
+{
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    if (last) {
+        shm->sh->t.bytes_in += last->bytes_in - st->c.bytes_in;
+    }
+
+    ngx_vstream_shm_free_locked(shm, st);
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+}
+
+
+void
+ngx_vstream_shm_deny(ngx_vstream_shm_t *shm, ngx_uint_t reason,
+    ngx_str_t *addr, ngx_str_t *app, ngx_str_t *name)
+{
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    ngx_vstream_shm_deny_locked(shm, reason, addr, app, name);
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+}
+
+
+static void
+ngx_vstream_shm_deny_locked(ngx_vstream_shm_t *shm, ngx_uint_t reason,
+    ngx_str_t *addr, ngx_str_t *app, ngx_str_t *name)
+{
+    ngx_vstream_app_t     *a;
+    ngx_vstream_totals_t  *t;
+    ngx_vstream_denial_t  *d;
+
+    t = &shm->sh->t;
+
+    t->publish_denied++;
+
+    a = ngx_vstream_shm_app_locked(shm, app);
+
+    if (a) {
+        a->denied[reason]++;
+
+    } else {
+        t->denied_unaccounted++;
+    }
+
+    d = &t->denied[t->denied_next];
+    t->denied_next = (t->denied_next + 1) % NGX_VSTREAM_DENIED_MAX;
+
+    if (t->denied_count < NGX_VSTREAM_DENIED_MAX) {
+        t->denied_count++;
+    }
+
+    d->at = ngx_time();
+    d->reason = reason;
+    ngx_cpystrn(d->addr, addr->data, ngx_min(addr->len + 1,
+                                             NGX_VSTREAM_ADDR_LEN));
+    d->app_len = ngx_min(app->len, NGX_VSTREAM_DENIED_APP_LEN);
+    ngx_memcpy(d->app, app->data, d->app_len);
+    d->name_len = ngx_min(name->len, NGX_VSTREAM_DENIED_NAME_LEN);
+    ngx_memcpy(d->name, name->data, d->name_len);
+}
+
+
+ngx_int_t
+ngx_vstream_shm_drop(ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name)
+{
+    ngx_vstream_stream_t  *st;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    st = ngx_vstream_shm_lookup_locked(shm, app, name);
+
+    if (st) {
+        st->drop = 1;
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    return st ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_vstream_pid_alive(ngx_pid_t pid)
+{
+    return kill(pid, 0) == 0 || ngx_errno != NGX_ESRCH;
+}
+
+
+/*
+ * Records belong to the worker that accepted the publisher.  A worker
+ * killed hard never closes them: find the pids of other workers (a short
+ * walk under the lock), probe them with the lock released, and remove the
+ * records of the dead ones.
+ */
+
+void
+ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
+{
+    ngx_uint_t             i, n, ndead;
+    ngx_pid_t              pids[NGX_VSTREAM_REAP_PIDS];
+    ngx_queue_t           *q, *next;
+    ngx_vstream_stream_t  *st;
+
+    n = 0;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    for (q = ngx_queue_head(&shm->sh->streams);
+         q != ngx_queue_sentinel(&shm->sh->streams)
+         && n < NGX_VSTREAM_REAP_PIDS;
+         q = ngx_queue_next(q))
+    {
+        st = ngx_queue_data(q, ngx_vstream_stream_t, queue);
+
+        if (st->pid == ngx_pid) {
+            continue;
+        }
+
+        for (i = 0; i < n; i++) {
+            if (pids[i] == st->pid) {
+                break;
+            }
+        }
+
+        if (i == n) {
+            pids[n++] = st->pid;
+        }
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    ndead = 0;
+
+    for (i = 0; i < n; i++) {
+        if (!ngx_vstream_pid_alive(pids[i])) {
+            pids[ndead++] = pids[i];
+        }
+    }
+
+    if (ndead == 0) {
+        return;
+    }
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    for (q = ngx_queue_head(&shm->sh->streams);
+         q != ngx_queue_sentinel(&shm->sh->streams);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        st = ngx_queue_data(q, ngx_vstream_stream_t, queue);
+
+        for (i = 0; i < ndead; i++) {
+            if (st->pid == pids[i]) {
+                ngx_log_error(NGX_LOG_WARN, log, 0,
+                              "vstream: reaped stream \"%*s/%*s\" of "
+                              "worker %P, which is gone",
+                              (size_t) st->app_len, ngx_vstream_stream_app(st),
+                              (size_t) st->name_len,
+                              ngx_vstream_stream_name(st), st->pid);
+                ngx_vstream_shm_free_locked(shm, st);
+                shm->sh->t.reaped++;
+                break;
+            }
+        }
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+}
+
+
+/*
+ * Copies the zone (or one stream of it) into the pool.  The memory is sized
+ * from counters read before the lock and allocated before it; what no
+ * longer fits when the lock is held (streams added meanwhile) is left out.
+ */
+
+ngx_int_t
+ngx_vstream_shm_snapshot(ngx_vstream_shm_t *shm, ngx_pool_t *pool,
+    ngx_str_t *app, ngx_str_t *name, ngx_vstream_snapshot_t *snap)
+{
+    u_char                *p, *last;
+    size_t                 size, len;
+    ngx_uint_t             nstreams, napps;
+    ngx_queue_t           *q;
+    ngx_vstream_app_t     *a, **ap;
+    ngx_vstream_stream_t  *st, **stp;
+
+    /* each copy is aligned: up to sizeof(void *) more than its length */
+
+    if (name) {
+        nstreams = 1;
+        size = offsetof(ngx_vstream_stream_t, data) + 2 * NGX_VSTREAM_NAME_MAX
+               + sizeof(void *);
+
+    } else {
+        nstreams = shm->sh->nstreams + 16;
+        size = nstreams * (offsetof(ngx_vstream_stream_t, data)
+                           + sizeof(void *))
+               + shm->sh->names_len + 16 * 2 * NGX_VSTREAM_NAME_MAX;
+    }
+
+    napps = shm->sh->napps + 4;
+    size += napps * (offsetof(ngx_vstream_app_t, name) + NGX_VSTREAM_NAME_MAX
+                     + sizeof(void *));
+
+    p = ngx_palloc(pool, size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    last = p + size;
+
+    if (ngx_array_init(&snap->streams, pool, nstreams, sizeof(void *))
+        != NGX_OK
+        || ngx_array_init(&snap->apps, pool, napps, sizeof(void *)) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    snap->now = ngx_time();
+    snap->now_ms = ngx_vstream_unix_ms();
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    snap->t = shm->sh->t;
+    snap->nstreams = shm->sh->nstreams;
+
+    for (q = ngx_queue_head(&shm->sh->apps);
+         q != ngx_queue_sentinel(&shm->sh->apps)
+         && snap->apps.nelts < napps;
+         q = ngx_queue_next(q))
+    {
+        a = ngx_queue_data(q, ngx_vstream_app_t, queue);
+        len = offsetof(ngx_vstream_app_t, name) + a->len;
+        len = ngx_align(len, sizeof(void *));
+
+        if (p + len > last) {
+            break;
+        }
+
+        ap = ngx_array_push(&snap->apps);
+        *ap = (ngx_vstream_app_t *) p;
+        p = ngx_cpymem(p, a, len);
+    }
+
+    if (name) {
+        st = ngx_vstream_shm_lookup_locked(shm, app, name);
+        q = st ? &st->queue : ngx_queue_sentinel(&shm->sh->streams);
+
+    } else {
+        q = ngx_queue_head(&shm->sh->streams);
+    }
+
+    for ( /* void */ ;
+         q != ngx_queue_sentinel(&shm->sh->streams)
+         && snap->streams.nelts < nstreams;
+         q = ngx_queue_next(q))
+    {
+        st = ngx_queue_data(q, ngx_vstream_stream_t, queue);
+        len = offsetof(ngx_vstream_stream_t, data) + st->app_len
+              + st->name_len;
+        len = ngx_align(len, sizeof(void *));
+
+        if (p + len > last) {
+            break;
+        }
+
+        stp = ngx_array_push(&snap->streams);
+        *stp = (ngx_vstream_stream_t *) p;
+        p = ngx_cpymem(p, st, len);
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A viewer is a client address that fetched the playlist lately.  Each
+ * stream keeps a fixed number of slots: a known address refreshes its slot,
+ * a new one takes a free or the stalest slot.
+ */
+
+void
+ngx_vstream_shm_hls_hit(ngx_vstream_shm_t *shm, ngx_str_t *name,
+    ngx_uint_t kind, off_t bytes, uint32_t addr)
+{
+    time_t                 now;
+    ngx_uint_t             i, stale;
+    ngx_vstream_viewer_t  *v;
+    ngx_vstream_stream_t  *st;
+
+    now = ngx_time();
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    shm->sh->t.hls_requests++;
+    shm->sh->t.hls_bytes_out += bytes;
+
+    st = ngx_vstream_shm_lookup_locked(shm, NULL, name);
+
+    if (st == NULL) {
+        shm->sh->t.hls_unmatched++;
+        goto done;
+    }
+
+    st->bytes_out += bytes;
+
+    if (kind == NGX_VSTREAM_HLS_SEGMENT) {
+        st->segment_requests++;
+        goto done;
+    }
+
+    st->playlist_requests++;
+
+    v = st->viewers;
+    stale = 0;
+
+    for (i = 0; i < NGX_VSTREAM_VIEWER_SLOTS; i++) {
+        if (v[i].addr == addr && v[i].seen) {
+            v[i].seen = now;
+            goto done;
+        }
+
+        if (v[i].seen < v[stale].seen) {
+            stale = i;
+        }
+    }
+
+    v[stale].addr = addr;
+    v[stale].seen = now;
+
+done:
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+}
+
+
+ngx_uint_t
+ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now,
+    time_t window)
+{
+    ngx_uint_t  i, n;
+
+    n = 0;
+
+    for (i = 0; i < NGX_VSTREAM_VIEWER_SLOTS; i++) {
+        if (st->viewers[i].seen && now - st->viewers[i].seen <= window) {
+            n++;
+        }
+    }
+
+    return n;
+}
+
+
+void
+ngx_vstream_shm_count(ngx_vstream_shm_t *shm, uint64_t *counter, uint64_t n)
+{
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    *counter += n;
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+}
