@@ -1,0 +1,403 @@
+package VStream::Test;
+
+# A small harness for vstream's tests, in core Perl: writes an nginx.conf from
+# the test's template into a temporary prefix with free ports, loads Debian's
+# nginx-rtmp module and ours, starts and stops nginx, makes network namespaces
+# (veth pairs) standing in for hosts of the private subnet, runs real ffmpeg
+# publishers, and talks HTTP.  Traffic only ever goes to loopback or to the
+# namespaces a test made itself.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Exporter qw(import);
+use File::Basename qw(dirname);
+use File::Path qw(make_path remove_tree);
+use File::Temp qw(tempdir);
+use HTTP::Tiny;
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Test::More;
+use Time::HiRes qw(sleep time);
+
+our @EXPORT_OK = qw(wait_for);
+
+my $TOP = $ENV{VSTREAM_TOP} || abs_path(dirname(__FILE__) . '/../../..');
+my $NGINX = $ENV{VSTREAM_NGINX} || '/usr/sbin/nginx';
+my $RTMP_SO = $ENV{VSTREAM_RTMP_SO} || '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+my $ASAN = $ENV{VSTREAM_ASAN} ? 1 : 0;
+my $MODULE_SO = $ENV{VSTREAM_MODULE}
+    || ($ASAN ? "$TOP/build/asan/ngx_vstream_module.so" : "$TOP/build/ngx_vstream_module.so");
+
+my @ALL;    # every harness object, for cleanup at exit
+
+sub top { $TOP }
+sub module_so { $MODULE_SO }
+
+# VStream::Test->new(need => [qw(ffmpeg netns)]) skips the whole file when a
+# need is not met, with the reason.
+sub new {
+    my ($class, %opt) = @_;
+
+    my @why;
+    push @why, "nginx not found at $NGINX" unless -x $NGINX;
+    push @why, "nginx-rtmp not found at $RTMP_SO" unless -f $RTMP_SO;
+    push @why, "module not built ($MODULE_SO); run 'make module'" unless -f $MODULE_SO;
+    for my $need (@{ $opt{need} || [] }) {
+        if ($need eq 'ffmpeg') {
+            push @why, 'ffmpeg not installed' unless _which('ffmpeg');
+        } elsif ($need eq 'netns') {
+            push @why, 'network namespaces need root and iproute2'
+                unless $> == 0 && _which('ip');
+        } elsif ($need eq 'curl') {
+            push @why, 'curl not installed' unless _which('curl');
+        } else {
+            push @why, "$need not found" unless _which($need);
+        }
+    }
+    plan(skip_all => join('; ', @why)) if @why;
+
+    my $self = bless {
+        prefix  => tempdir('vstream-t-XXXXXX', TMPDIR => 1, CLEANUP => 0),
+        ports   => {},
+        pids    => [],
+        netns   => [],
+        started => 0,
+    }, $class;
+
+    # nginx's workers run as nobody: they must reach the prefix
+    chmod 0755, $self->{prefix};
+    make_path(map { "$self->{prefix}/$_" } qw(conf logs hls html));
+    chmod 0777, "$self->{prefix}/hls";
+    push @ALL, $self;
+    return $self;
+}
+
+sub prefix { $_[0]{prefix} }
+
+sub _which {
+    my ($cmd) = @_;
+    for my $dir (split /:/, $ENV{PATH} . ':/usr/sbin:/sbin') {
+        return "$dir/$cmd" if -x "$dir/$cmd";
+    }
+    return undef;
+}
+
+# A free TCP port on loopback, remembered under a name (http, rtmp, ...).
+sub port {
+    my ($self, $name) = @_;
+    return $self->{ports}{$name} if $self->{ports}{$name};
+    for (1 .. 50) {
+        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                      LocalPort => 0, ReuseAddr => 1) or next;
+        my $port = $s->sockport;
+        close $s;
+        next if grep { $_ == $port } values %{ $self->{ports} };
+        # keep clear of ports other parallel tests already took
+        next if $port < 20000;
+        return $self->{ports}{$name} = $port;
+    }
+    die "no free port";
+}
+
+sub write_file {
+    my ($self, $name, $content, $mode) = @_;
+    my $path = $name =~ m{^/} ? $name : "$self->{prefix}/$name";
+    make_path(dirname($path));
+    open my $fh, '>', $path or die "$path: $!";
+    print $fh $content;
+    close $fh;
+    chmod $mode, $path if defined $mode;
+    return $path;
+}
+
+sub read_file {
+    my ($self, $name) = @_;
+    my $path = $name =~ m{^/} ? $name : "$self->{prefix}/$name";
+    open my $fh, '<', $path or return '';
+    local $/;
+    return scalar <$fh>;
+}
+
+# Expands %%NAME%% in the template: %%PORT_x%% (a free port named x),
+# %%PREFIX%%, %%MODULES%% (the load_module lines), %%TOP%%.
+sub write_conf {
+    my ($self, $template, $name) = @_;
+    $name ||= 'conf/nginx.conf';
+    my $modules = "load_module $RTMP_SO;\nload_module $MODULE_SO;\n";
+    (my $conf = $template) =~ s/%%MODULES%%/$modules/g;
+    $conf =~ s/%%PORT_(\w+)%%/$self->port(lc $1)/ge;
+    $conf =~ s/%%PREFIX%%/$self->{prefix}/g;
+    $conf =~ s/%%TOP%%/$TOP/g;
+    $self->write_file($name, $conf);
+    $self->{conf} = "$self->{prefix}/$name";
+    return $self;
+}
+
+sub _env {
+    my %env;
+    if ($ASAN) {
+        my @rt = grep { -f } map { glob $_ }
+            '/usr/lib/x86_64-linux-gnu/libasan.so.[0-9]*',
+            '/usr/lib/x86_64-linux-gnu/libubsan.so.[0-9]*';
+        %env = (
+            LD_PRELOAD    => join(' ', (sort @rt)[0, -1]),
+            ASAN_OPTIONS  => "detect_leaks=0:abort_on_error=1:log_path=$_[0]{prefix}/logs/asan",
+            UBSAN_OPTIONS => "print_stacktrace=1:halt_on_error=1:log_path=$_[0]{prefix}/logs/ubsan",
+        );
+    }
+    return %env;
+}
+
+# nginx -t of the test's configuration, or of another file: (ok, output)
+sub test_config {
+    my ($self, $conf) = @_;
+    my $log = $conf ? 'logs/test-config.log' : 'logs/error.log';
+    $conf ||= $self->{conf};
+    my %env = $self->_env;
+    local @ENV{keys %env} = values %env;
+    my $out = `$NGINX -t -p $self->{prefix}/ -c $conf -e $self->{prefix}/$log 2>&1`;
+    return ($? == 0, $out);
+}
+
+sub run {
+    my ($self, %opt) = @_;
+    my ($ok, $out) = $self->test_config;
+    die "nginx -t failed:\n$out" unless $ok;
+    my %env = $self->_env;
+    {
+        local @ENV{keys %env} = values %env;
+        system($NGINX, '-p', "$self->{prefix}/", '-c', $self->{conf},
+               '-e', "$self->{prefix}/logs/error.log") == 0
+            or die "nginx did not start: " . $self->read_file('logs/error.log');
+    }
+    $self->{started} = 1;
+    for my $name (keys %{ $self->{ports} }) {
+        my $port = $self->{ports}{$name};
+        wait_for(sub {
+            IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Timeout => 1)
+        }, 10) or die "nginx is not listening on $name ($port)";
+    }
+    return $self;
+}
+
+sub master_pid {
+    my ($self) = @_;
+    my $pid = $self->read_file('logs/nginx.pid');
+    chomp $pid;
+    return $pid;
+}
+
+sub worker_pids {
+    my ($self) = @_;
+    my $master = $self->master_pid or return ();
+    my @pids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh>;
+        next unless $line;
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S (\d+)/;
+        push @pids, $pid if $ppid && $ppid == $master;
+    }
+    return sort { $a <=> $b } @pids;
+}
+
+sub signal {
+    my ($self, $sig) = @_;
+    my $pid = $self->master_pid or return;
+    kill $sig, $pid;
+}
+
+sub reload {
+    my ($self) = @_;
+    my %env = $self->_env;
+    local @ENV{keys %env} = values %env;
+    system($NGINX, '-p', "$self->{prefix}/", '-c', $self->{conf},
+           '-e', "$self->{prefix}/logs/error.log", '-s', 'reload') == 0
+        or die "reload failed";
+}
+
+sub stop {
+    my ($self) = @_;
+    return unless $self->{started};
+    my $pid = $self->master_pid;
+    if ($pid && kill 0, $pid) {
+        kill 'QUIT', $pid;
+        wait_for(sub { !kill 0, $pid }, 10) or kill 'KILL', $pid;
+    }
+    # workers shut down after the master on QUIT; make sure none is left
+    wait_for(sub { !$self->worker_pids }, 5);
+    $self->{started} = 0;
+}
+
+# Polls $cond every 100 ms until it returns true or $timeout seconds pass.
+sub wait_for {
+    my ($cond, $timeout) = @_;
+    my $deadline = time + ($timeout || 10);
+    while (time < $deadline) {
+        my $r = $cond->();
+        return $r if $r;
+        sleep 0.1;
+    }
+    return undef;
+}
+
+sub http {
+    my ($self, $method, $path, %opt) = @_;
+    my $port = $opt{port} || $self->port('http');
+    my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
+    return $http->request($method, "http://127.0.0.1:$port$path",
+                          { headers => $opt{headers} || {} });
+}
+
+sub get { my $self = shift; return $self->http('GET', @_) }
+
+# Sends bytes as they are (for malformed requests); returns the status code.
+sub raw {
+    my ($self, $request, %opt) = @_;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                  PeerPort => $opt{port} || $self->port('http'),
+                                  Timeout => 5) or return 0;
+    print $s $request;
+    my $line = <$s> // '';
+    close $s;
+    return $line =~ m{^HTTP/1\.\d (\d{3})} ? $1 : 0;
+}
+
+# GET a JSON document; dies with the body when it is not JSON.
+sub json {
+    my ($self, $path, %opt) = @_;
+    my $r = $self->get($path, %opt);
+    my $doc = eval { JSON::PP->new->utf8->decode($r->{content}) };
+    die "not JSON from $path ($r->{status}): $r->{content}" unless $doc;
+    return wantarray ? ($doc, $r) : $doc;
+}
+
+sub status_stream {
+    my ($self, $app, $name, %opt) = @_;
+    my $doc = $self->json('/vstream/status', %opt);
+    for my $s (@{ $doc->{streams} }) {
+        return $s if $s->{app} eq $app && $s->{name} eq $name;
+    }
+    return undef;
+}
+
+# A network namespace with a veth pair to this host: net => N gives the
+# subnet 10.200.N.0/24 (host .1, namespace .2) and fd00:200:N::/64.
+sub netns {
+    my ($self, $tag, $net) = @_;
+    my $id = $$ % 100000;
+    my $name = "vst$id$tag";
+    my $host = "vh$id$tag";
+    my $peer = "vp$id$tag";
+    $host = substr($host, 0, 15);
+    $peer = substr($peer, 0, 15);
+    my @cmds = (
+        "ip netns add $name",
+        "ip link add $host type veth peer name $peer",
+        "ip link set $peer netns $name",
+        "ip addr add 10.200.$net.1/24 dev $host",
+        "ip -6 addr add fd00:200:$net\::1/64 dev $host nodad",
+        "ip link set $host up",
+        "ip netns exec $name ip addr add 10.200.$net.2/24 dev $peer",
+        "ip netns exec $name ip -6 addr add fd00:200:$net\::2/64 dev $peer nodad",
+        "ip netns exec $name ip link set $peer up",
+        "ip netns exec $name ip link set lo up",
+    );
+    push @{ $self->{netns} }, { name => $name, host => $host };
+    for my $cmd (@cmds) {
+        system("$cmd 2>&1") == 0 or die "netns setup failed: $cmd";
+    }
+    return {
+        name      => $name,
+        addr      => "10.200.$net.2",
+        gateway   => "10.200.$net.1",
+        addr6     => "fd00:200:$net\::2",
+        gateway6  => "fd00:200:$net\::1",
+        cidr      => "10.200.$net.0/24",
+        cidr6     => "fd00:200:$net\::/64",
+    };
+}
+
+# Starts ffmpeg publishing a test pattern (H.264 + AAC) to $url; in a
+# namespace with ns => $ns.  Returns the pid.
+sub publish {
+    my ($self, $url, %opt) = @_;
+    my @cmd = ('ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'warning',
+        '-re', '-f', 'lavfi', '-i',
+        'testsrc2=size=' . ($opt{size} || '320x240') . ':rate=' . ($opt{fps} || 25),
+        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency',
+        '-pix_fmt', 'yuv420p', '-g', $opt{gop} || 25, '-b:v', '300k',
+        '-c:a', 'aac', '-ar', '44100', '-ac', '2', '-b:a', '64k',
+        ($opt{duration} ? ('-t', $opt{duration}) : ()),
+        '-f', 'flv', $url);
+    unshift @cmd, 'ip', 'netns', 'exec', $opt{ns}{name} if $opt{ns};
+    my $log = "$self->{prefix}/logs/ffmpeg-" . (scalar @{ $self->{pids} }) . '.log';
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $log;
+        open STDERR, '>&', \*STDOUT;
+        exec @cmd or exit 127;
+    }
+    push @{ $self->{pids} }, $pid;
+    $self->{logs}{$pid} = $log;
+    return $pid;
+}
+
+sub process_log { $_[0]->read_file($_[0]{logs}{$_[1]}) }
+
+# True once the child has exited (reaps it); its exit status in $_[2].
+sub exited {
+    my ($self, $pid) = @_;
+    my $r = waitpid($pid, WNOHANG);
+    return $r == $pid || $r == -1;
+}
+
+sub kill_process {
+    my ($self, $pid) = @_;
+    return unless $pid;
+    kill 'INT', $pid;
+    wait_for(sub { $self->exited($pid) }, 5) or do {
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+    };
+}
+
+sub error_log { $_[0]->read_file('logs/error.log') }
+
+# What must never appear in an error log, nor in sanitizer reports.
+sub log_problems {
+    my ($self) = @_;
+    my @bad = grep { /\[(alert|emerg|crit)\]|exited on signal|core dumped|AddressSanitizer|runtime error/ }
+              split /\n/, $self->error_log;
+    for my $f (glob "$self->{prefix}/logs/asan* $self->{prefix}/logs/ubsan*") {
+        push @bad, "sanitizer report $f: " . substr($self->read_file($f), 0, 2000);
+    }
+    return @bad;
+}
+
+sub cleanup {
+    my ($self) = @_;
+    $self->kill_process($_) for @{ $self->{pids} };
+    $self->{pids} = [];
+    $self->stop;
+    for my $ns (@{ $self->{netns} }) {
+        system("ip link del $ns->{host} 2>/dev/null");
+        system("ip netns del $ns->{name} 2>/dev/null");
+    }
+    $self->{netns} = [];
+    remove_tree($self->{prefix}) if $self->{prefix} && !$ENV{VSTREAM_KEEP};
+}
+
+END {
+    my $rc = $?;
+    $_->cleanup for @ALL;
+    $? = $rc;
+}
+
+1;
