@@ -1,0 +1,857 @@
+#!/usr/bin/env python3
+"""make bench: what the vstream module costs, measured side by side.
+
+Four comparisons, each running both sides in the same run, alternating,
+several rounds, medians and ratios (see bench/README.md):
+
+  ingest   nginx worker CPU to take in a fixed volume (20 publishers x N
+           loops of the sample FLV, full speed), module loaded with
+           vstream_ingest_allow and stats on, against the same nginx without
+  status   requests/s and worker CPU per request of /vstream/status,
+           /vstream/metrics and rtmp_stat all, same nginx, same live streams
+  polling  20 real-time publishers with and without status polled at
+           100 req/s: bytes and frames the server took in
+  memory   shared zone bytes per live stream: streams that fit in two
+           vstream_zone sizes before publishes are refused with zone_full
+
+Prints a table, writes build/bench.json.  Parts that need the module are
+skipped, with a note, when build/ngx_vstream_module.so is missing.
+
+The script pins itself (and so rtmp-flood, wrk and the poller it starts)
+to CPU 0 and nginx's one worker to CPU 1 with worker_cpu_affinity.
+Worker CPU time is read from /proc/PID/schedstat (nanoseconds); the
+utime+stime ticks of /proc/PID/stat are recorded alongside.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.environ.get('VSTREAM_TOP') or os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(TOP, 'build')
+NGINX = os.environ.get('VSTREAM_NGINX', '/usr/sbin/nginx')
+RTMP_SO = os.environ.get('VSTREAM_RTMP_SO',
+                         '/usr/lib/nginx/modules/ngx_rtmp_module.so')
+MODULE_SO = os.environ.get('VSTREAM_MODULE',
+                           os.path.join(BUILD, 'ngx_vstream_module.so'))
+FLOOD = os.path.join(BUILD, 'rtmp-flood')
+FLV = os.path.join(BUILD, 'bench', 'sample.flv')
+HANDSHAKE = 3073            # C0 + C1 + C2: not in nginx-rtmp's bytes_in
+NOFILE = min(30000, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+
+CONF = """\
+{modules}
+worker_processes 1;
+{affinity}
+worker_rlimit_nofile {nofile};
+error_log {prefix}/logs/error.log warn;
+pid {prefix}/logs/nginx.pid;
+events {{ worker_connections {conns}; }}
+{core}
+rtmp {{
+    server {{
+        listen 127.0.0.1:{rtmp};
+        chunk_size 4096;
+        application live {{
+            live on;
+{app}
+        }}
+    }}
+}}
+
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    server {{
+        listen 127.0.0.1:{http};
+        location /stat {{ rtmp_stat all; }}
+{admin}
+    }}
+}}
+"""
+
+
+def say(*args):
+    print('bench:', *args, file=sys.stderr, flush=True)
+
+
+def median(values):
+    return statistics.median(values) if values else None
+
+
+def free_port():
+    while True:
+        with socket.socket() as s:
+            s.bind(('127.0.0.1', 0))
+            port = s.getsockname()[1]
+        if port >= 20000:
+            return port
+
+
+def wait_for(cond, timeout, step=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = cond()
+        if r:
+            return r
+        time.sleep(step)
+    return None
+
+
+class Nginx:
+    """One nginx under a temporary prefix; with or without the module."""
+
+    def __init__(self, name, module, zone=None, allow=None, cpu=None):
+        self.name = name
+        self.module = module
+        self.prefix = tempfile.mkdtemp(prefix='vstream-bench-%s-' % name)
+        os.chmod(self.prefix, 0o755)
+        for d in ('logs', 'tmp'):
+            os.makedirs(os.path.join(self.prefix, d))
+        self.rtmp = free_port()
+        self.http = free_port()
+        modules = 'load_module %s;' % RTMP_SO
+        core = app = admin = ''
+        if module:
+            modules += '\nload_module %s;' % MODULE_SO
+            core = 'vstream_zone %s;' % (zone or '64m')
+            if allow:
+                app = '            vstream_ingest_allow %s;' % allow
+            admin = '        location /vstream/ { vstream_admin; }'
+        affinity = ''
+        if cpu is not None:
+            affinity = 'worker_cpu_affinity %s;' % ('1' + '0' * cpu)
+        self.conf = os.path.join(self.prefix, 'nginx.conf')
+        with open(self.conf, 'w') as f:
+            f.write(CONF.format(modules=modules, affinity=affinity,
+                                prefix=self.prefix, core=core, app=app,
+                                admin=admin, rtmp=self.rtmp, http=self.http,
+                                nofile=NOFILE, conns=NOFILE - 1000))
+        self.master = None
+        self.worker = None
+        self.conn = None
+
+    def start(self):
+        subprocess.run([NGINX, '-p', self.prefix + '/', '-c', self.conf,
+                        '-e', self.prefix + '/logs/error.log'], check=True)
+        self.master = int(wait_for(lambda: self._read('logs/nginx.pid'), 10))
+        self.worker = wait_for(self._find_worker, 10)
+        ok = wait_for(lambda: self._listening(self.rtmp)
+                      and self._listening(self.http), 10)
+        if not (self.worker and ok):
+            raise RuntimeError('nginx %s did not start: %s'
+                               % (self.name, self._read('logs/error.log')))
+        return self
+
+    def stop(self):
+        if self.conn:
+            self.conn.close()
+            self.conn = None
+        pids = [p for p in (self.master, self.worker) if p]
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    pass
+            if wait_for(lambda: not any(map(_alive, pids)), 10):
+                break
+        self.master = self.worker = None
+        if not os.environ.get('VSTREAM_KEEP'):
+            shutil.rmtree(self.prefix, ignore_errors=True)
+
+    def _read(self, name):
+        try:
+            with open(os.path.join(self.prefix, name)) as f:
+                return f.read().strip()
+        except OSError:
+            return ''
+
+    def _find_worker(self):
+        for pid in os.listdir('/proc'):
+            if not pid.isdigit():
+                continue
+            stat = _proc_stat(int(pid))
+            if stat and int(stat[1]) == self.master:
+                return int(pid)
+        return None
+
+    @staticmethod
+    def _listening(port):
+        try:
+            socket.create_connection(('127.0.0.1', port), 1).close()
+            return True
+        except OSError:
+            return False
+
+    def url(self, path=''):
+        return 'http://127.0.0.1:%d%s' % (self.http, path)
+
+    def rtmp_url(self):
+        return 'rtmp://127.0.0.1:%d/live' % self.rtmp
+
+    def cpu(self):
+        """Worker CPU: (seconds from schedstat, utime ticks, stime ticks)."""
+        with open('/proc/%d/schedstat' % self.worker) as f:
+            ns = int(f.read().split()[0])
+        stat = _proc_stat(self.worker)
+        return ns / 1e9, int(stat[11]), int(stat[12])
+
+    def get(self, path):
+        for attempt in (1, 2):
+            try:
+                if self.conn is None:
+                    self.conn = http.client.HTTPConnection(
+                        '127.0.0.1', self.http, timeout=30)
+                self.conn.request('GET', path)
+                r = self.conn.getresponse()
+                return r.status, r.read()
+            except (OSError, http.client.HTTPException):
+                if self.conn:
+                    self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+        return None
+
+    def status(self):
+        code, body = self.get('/vstream/status')
+        if code != 200:
+            raise RuntimeError('/vstream/status answered %d' % code)
+        return json.loads(body)
+
+    def stat_bytes_in(self):
+        """The worker's total bytes_in from rtmp_stat."""
+        code, body = self.get('/stat')
+        m = re.search(rb'</pid>.*?<bytes_in>(\d+)</bytes_in>', body, re.S)
+        return int(m.group(1)) if m else None
+
+    def stat_publishing(self):
+        code, body = self.get('/stat')
+        return body.count(b'<publishing/>') // 2
+
+
+def _proc_stat(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            line = f.read()
+    except OSError:
+        return None
+    return line[line.rindex(')') + 2:].split()
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = _proc_stat(pid)
+    return bool(stat) and stat[0] != 'Z'
+
+
+class Flood:
+    """rtmp-flood in the background."""
+
+    def __init__(self, ng, streams, *args):
+        self.log = os.path.join(ng.prefix, 'logs', 'flood.err')
+        cmd = [FLOOD, '--url', ng.rtmp_url(), '--flv', FLV,
+               '--streams', str(streams)] + [str(a) for a in args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                     stderr=open(self.log, 'a'), text=True)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.wait()
+
+    def wait(self, timeout=120):
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        summary = dict(kv.split('=', 1) for kv in out.split() if '=' in kv)
+        summary = {k: _number(v) for k, v in summary.items()}
+        summary['exit'] = self.proc.returncode
+        return summary
+
+
+def _number(v):
+    try:
+        return int(v)
+    except ValueError:
+        try:
+            return float(v)
+        except ValueError:
+            return v
+
+
+def flood_run(ng, streams, *args):
+    return Flood(ng, streams, *args).wait()
+
+
+def wrk(url, seconds, connections=4):
+    """Returns (requests, req/s, share of a CPU wrk itself used, timeouts)."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(['wrk', '-t1', '-c%d' % connections,
+                             '-d%ds' % seconds, '--timeout', '30s', url],
+                            stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    busy = (usage.ru_utime + usage.ru_stime) / (time.monotonic() - t0)
+    requests = re.search(r'(\d+) requests in', out)
+    rps = re.search(r'Requests/sec:\s+([\d.]+)', out)
+    errors = re.search(r'Socket errors: connect (\d+), read (\d+), '
+                       r'write (\d+), timeout (\d+)', out)
+    if proc.returncode or not (requests and rps) or 'Non-2xx' in out or \
+            (errors and sum(map(int, errors.groups()[:3]))):
+        raise RuntimeError('wrk %s: %s' % (url, out))
+    return (int(requests.group(1)), float(rps.group(1)), busy,
+            int(errors.group(4)) if errors else 0)
+
+
+# -- ingest overhead ---------------------------------------------------------
+
+def bench_ingest(args, have_module):
+    # "control" is a second nginx without the module: the spread of
+    # control/plain is what this machine can resolve at the time
+    sides = {'plain': Nginx('plain', False, cpu=args.server_cpu),
+             'control': Nginx('control', False, cpu=args.server_cpu)}
+    if have_module:
+        sides['module'] = Nginx('module', True, allow='127.0.0.0/8',
+                                cpu=args.server_cpu)
+    res = {name: {'cpu_s': [], 'utime_ticks': [], 'stime_ticks': [],
+                  'complete': True}
+           for name in sides}
+    res['streams'] = args.ingest_streams
+    res['loops'] = args.ingest_loops
+    try:
+        for ng in sides.values():
+            ng.start()
+            flood_run(ng, args.ingest_streams, '--rate', 0, '--loops', 1)
+        names = list(sides)
+        for r in range(args.ingest_rounds):
+            k = r % len(names)
+            for name in names[k:] + names[:k]:
+                ingest_once(args, sides[name], res[name], r)
+        if have_module:
+            st = sides['module'].status()
+            res['module']['publish_accepted'] = \
+                st['totals']['publish_accepted']
+            res['perf'] = perf_share(args, sides['module'])
+    finally:
+        for ng in sides.values():
+            ng.stop()
+    for name in sides:
+        d = res[name]
+        for key in ('cpu_s', 'utime_ticks', 'stime_ticks'):
+            d['median_' + key] = median(d[key])
+
+    # each round's run against the plain run of the same round: drift in
+    # the machine's load cancels out of the pairs
+    def pairs(name):
+        return [x / p for x, p in zip(res[name]['cpu_s'],
+                                      res['plain']['cpu_s'])]
+
+    res['control_ratios'] = pairs('control')
+    res['noise'] = median(res['control_ratios'])
+    if have_module:
+        res['round_ratios'] = pairs('module')
+        res['ratio'] = median(res['round_ratios'])
+        res['ratio_of_medians'] = res['module']['median_cpu_s'] / \
+            res['plain']['median_cpu_s']
+        res['target'] = 1.01
+        res['met'] = res['ratio'] <= res['target']
+    return res
+
+
+def perf_share(args, ng):
+    """Share of the worker's CPU samples inside the module's own code
+    during one more ingest run: its direct cost, free of the machine's
+    noise (software clock sampling; needs no hardware counters)."""
+    if not shutil.which('perf'):
+        return None
+    data = os.path.join(ng.prefix, 'perf.data')
+    rec = subprocess.Popen(['perf', 'record', '-q', '-F', '4999', '-e',
+                            'cpu-clock', '-o', data, '-p', str(ng.worker)],
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    flood_run(ng, args.ingest_streams, '--rate', 0,
+              '--loops', args.ingest_loops)
+    rec.send_signal(signal.SIGINT)
+    try:
+        rec.wait(30)
+    except subprocess.TimeoutExpired:
+        rec.kill()
+        rec.wait()
+    out = subprocess.run(['perf', 'report', '-i', data, '--sort', 'dso',
+                          '--stdio'], capture_output=True, text=True).stdout
+    shares = {m.group(2): float(m.group(1)) for m in
+              re.finditer(r'^\s+([\d.]+)%\s+(\S+)', out, re.M)}
+    if not shares:
+        return None
+    return {'module_pct': shares.get(os.path.basename(MODULE_SO), 0.0),
+            'nginx_rtmp_pct': shares.get('ngx_rtmp_module.so'),
+            'kernel_pct': shares.get('[kernel.kallsyms]')}
+
+
+def ingest_once(args, ng, d, r):
+    before = ng.stat_bytes_in()
+    cpu0 = ng.cpu()
+    s = flood_run(ng, args.ingest_streams, '--rate', 0,
+                  '--loops', args.ingest_loops)
+    # the worker has read everything once bytes_in reaches what was sent
+    expect = before + s['bytes_out'] - HANDSHAKE * s['streams']
+    wait_for(lambda: ng.stat_bytes_in() >= expect, 10, 0.02)
+    cpu1 = ng.cpu()
+    after = ng.stat_bytes_in()
+    if s['exit'] != 0 or after != expect:
+        d['complete'] = False
+        say('ingest %s round %d: %s, server got %d of %d bytes'
+            % (ng.name, r, s, after - before, expect - before))
+    d['cpu_s'].append(cpu1[0] - cpu0[0])
+    d['utime_ticks'].append(cpu1[1] - cpu0[1])
+    d['stime_ticks'].append(cpu1[2] - cpu0[2])
+    d['bytes'] = after - before
+    d['tags'] = s['tags']
+
+
+# -- status cost -------------------------------------------------------------
+
+ENDPOINTS = [('vstream_status', '/vstream/status'),
+             ('vstream_metrics', '/vstream/metrics'),
+             ('rtmp_stat', '/stat')]
+
+
+def bench_status(args, have_module, streams):
+    ng = Nginx('status', have_module, zone='64m', cpu=args.server_cpu)
+    endpoints = ENDPOINTS if have_module else ENDPOINTS[2:]
+    res = {name: {'rps': [], 'worker_us_per_req': [], 'wrk_cpu': [],
+                  'timeouts': 0, 'bytes': None}
+           for name, _ in endpoints}
+    res['streams'] = streams
+    # answers of several MB at 10,000 streams: fewer connections, longer
+    connections = args.wrk_connections if streams <= 1000 else 4
+    seconds = args.wrk_seconds if streams <= 1000 else 2 * args.wrk_seconds
+    res['wrk'] = {'connections': connections, 'seconds': seconds}
+    flood = None
+    try:
+        ng.start()
+        # live streams, kept until the end: real time, unless many
+        flood = Flood(ng, streams, '--duration', 0, '--connect-rate', 2000,
+                      '--rate', 1 if streams <= 1000 else 0.02,
+                      '--timeout', 60)
+        ok = wait_for(lambda: ng.stat_publishing() >= streams,
+                      30 + streams / 500, 0.5)
+        if have_module:
+            ok = ok and wait_for(
+                lambda: ng.status()['totals']['streams'] >= streams, 10, 0.5)
+            listed = len(ng.status()['streams'])
+            res['status_lists'] = listed
+            if listed != streams:
+                res['note'] = ('/vstream/status counts %d streams in totals '
+                               'but lists %d' % (streams, listed))
+        if not ok:
+            raise RuntimeError('%d streams did not all go live' % streams)
+        for name, path in endpoints:
+            code, body = ng.get(path)
+            res[name]['bytes'] = len(body)
+        for r in range(args.rounds):
+            # the worker's own load from the live streams, to subtract
+            cpu0 = ng.cpu()[0]
+            time.sleep(1)
+            idle = ng.cpu()[0] - cpu0
+            k = r % len(endpoints)
+            for name, path in endpoints[k:] + endpoints[:k]:
+                cpu0 = ng.cpu()[0]
+                t0 = time.monotonic()
+                requests, rps, busy, timeouts = wrk(
+                    ng.url(path), seconds, connections)
+                dt = time.monotonic() - t0
+                cpu = ng.cpu()[0] - cpu0 - idle * dt
+                res[name]['rps'].append(rps)
+                res[name]['wrk_cpu'].append(busy)
+                res[name]['timeouts'] += timeouts
+                res[name]['worker_us_per_req'].append(cpu / requests * 1e6)
+        res['ingest_cpu_share'] = idle
+    finally:
+        if flood:
+            res['flood'] = flood.stop()
+        ng.stop()
+    for name, _ in endpoints:
+        res[name]['median_rps'] = median(res[name]['rps'])
+        res[name]['median_us_per_req'] = median(
+            res[name]['worker_us_per_req'])
+    if have_module:
+        base = res['rtmp_stat']
+        for name in ('vstream_status', 'vstream_metrics'):
+            e = res[name]
+            e['rps_vs_rtmp_stat'] = e['median_rps'] / base['median_rps']
+            e['cpu_vs_rtmp_stat'] = \
+                base['median_us_per_req'] / e['median_us_per_req']
+        limit = 2000 if streams <= 1000 else 20000
+        e = res['vstream_status']
+        res['targets'] = {
+            'rps_vs_rtmp_stat': 2.0,
+            'status_us_per_req': limit,
+            'rps_met': e['rps_vs_rtmp_stat'] >= 2.0,
+            'cpu_met': e['cpu_vs_rtmp_stat'] >= 2.0,
+            'render_met': e['median_us_per_req'] <= limit}
+    return res
+
+
+# -- polling under load ------------------------------------------------------
+
+class Poller(threading.Thread):
+    """GET /vstream/status at a fixed rate, on its own connection."""
+
+    def __init__(self, ng, rate):
+        super().__init__(daemon=True)
+        self.port = ng.http
+        self.rate = rate
+        self.stop_flag = threading.Event()
+        self.latencies = []
+        self.errors = 0
+
+    def run(self):
+        conn = http.client.HTTPConnection('127.0.0.1', self.port, timeout=10)
+        start = time.monotonic()
+        n = 0
+        while not self.stop_flag.is_set():
+            delay = start + n / self.rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            n += 1
+            t0 = time.monotonic()
+            try:
+                conn.request('GET', '/vstream/status')
+                r = conn.getresponse()
+                r.read()
+                if r.status != 200:
+                    self.errors += 1
+            except (OSError, http.client.HTTPException):
+                self.errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection('127.0.0.1', self.port,
+                                                  timeout=10)
+            self.latencies.append(time.monotonic() - t0)
+        conn.close()
+
+
+def bench_polling(args):
+    ng = Nginx('polling', True, cpu=args.server_cpu)
+    sides = ('quiet', 'polled')
+    res = {s: {'bytes_in': [], 'frames': [], 'tags_sent': [],
+               'late_max_ms': [], 'complete': []} for s in sides}
+    res['polled'].update({'polls': [], 'poll_p99_ms': [], 'poll_errors': 0})
+    res['streams'] = args.poll_streams
+    res['rate'] = args.poll_rate
+    try:
+        ng.start()
+        for r in range(args.poll_rounds):
+            for side in (sides if r % 2 == 0 else sides[::-1]):
+                prefix = 'r%d%s' % (r, side)
+                poller = Poller(ng, args.poll_rate) if side == 'polled' \
+                    else None
+                # one pass over the file at real time, then hold on
+                flood = Flood(ng, args.poll_streams, '--loops', 1,
+                              '--duration', 12, '--name-prefix', prefix)
+                if poller:
+                    poller.start()
+                time.sleep(11.3)
+                mine = [s for s in ng.status()['streams']
+                        if s['name'].startswith(prefix)]
+                if poller:
+                    poller.stop_flag.set()
+                    poller.join()
+                s = flood.wait()
+                d = res[side]
+                d['bytes_in'].append(sum(x['bytes_in'] for x in mine))
+                d['frames'].append(sum(x['video']['frames'] +
+                                       x['audio']['frames'] for x in mine))
+                d['tags_sent'].append(s['tags'])
+                d['late_max_ms'].append(s['late_max_ms'])
+                d['complete'].append(s['exit'] == 0 and
+                                     len(mine) == args.poll_streams)
+                if poller:
+                    lat = sorted(poller.latencies)
+                    d['polls'].append(len(lat))
+                    d['poll_p99_ms'].append(
+                        lat[int(len(lat) * 0.99)] * 1000 if lat else None)
+                    d['poll_errors'] += poller.errors
+    finally:
+        ng.stop()
+    for side in sides:
+        d = res[side]
+        d['median_bytes_in'] = median(d['bytes_in'])
+        d['median_frames'] = median(d['frames'])
+    q, p = res['quiet'], res['polled']
+    res['lost_frames'] = q['median_frames'] - p['median_frames']
+    res['lost_bytes'] = q['median_bytes_in'] - p['median_bytes_in']
+    res['met'] = (res['lost_frames'] <= 0 and res['lost_bytes'] <= 0 and
+                  all(q['complete'] + p['complete']))
+    return res
+
+
+# -- memory per stream -------------------------------------------------------
+
+def zone_capacity(args, zone):
+    ng = Nginx('memory', True, zone=zone, cpu=args.server_cpu)
+    flood = None
+    try:
+        ng.start()
+        flood = Flood(ng, args.memory_streams, '--duration', 0,
+                      '--rate', 0.01, '--connect-rate', 2000,
+                      '--name-prefix', 'camera-', '--timeout', 60)
+
+        def settled():
+            st = ng.status()
+            denied = sum(1 for d in st['denied'] if d['reason'] == 'zone_full')
+            done = st['totals']['streams'] + st['totals']['publish_denied']
+            return st if done >= args.memory_streams and denied else None
+
+        st = wait_for(settled, 30 + args.memory_streams / 1000, 0.5)
+        if st is None:
+            raise RuntimeError('zone %s: no zone_full refusal with %d streams'
+                               % (zone, args.memory_streams))
+        return {'zone': zone, 'streams': st['totals']['streams'],
+                'denied': st['totals']['publish_denied']}
+    finally:
+        if flood:
+            flood.stop()
+        ng.stop()
+
+
+def size_bytes(s):
+    m = re.fullmatch(r'(\d+)([km]?)', s.lower())
+    return int(m.group(1)) * {'': 1, 'k': 1024, 'm': 1 << 20}[m.group(2)]
+
+
+def bench_memory(args):
+    small, large = (zone_capacity(args, z) for z in args.zones)
+    per = (size_bytes(large['zone']) - size_bytes(small['zone'])) / \
+        (large['streams'] - small['streams'])
+    return {'zones': [small, large], 'name': 'camera-NNNN',
+            'bytes_per_stream': per, 'target': 1024, 'met': per <= 1024}
+
+
+# -- report ------------------------------------------------------------------
+
+def machine():
+    model = ''
+    with open('/proc/cpuinfo') as f:
+        for line in f:
+            if line.startswith('model name'):
+                model = line.split(':', 1)[1].strip()
+                break
+    nginx = subprocess.run([NGINX, '-v'], capture_output=True,
+                           text=True).stderr.strip()
+    return {'cpu': model, 'cores': os.cpu_count(),
+            'kernel': platform.release(), 'nginx': nginx,
+            'load_avg_at_start': os.getloadavg()[0]}
+
+
+def fmt(v, spec='.0f'):
+    return '-' if v is None else format(v, spec)
+
+
+def table(report):
+    lines = []
+    add = lines.append
+    ing = report.get('ingest')
+    if ing:
+        add('ingest: worker CPU for %d publishers x %d loops, full speed '
+            '(median of %d)' % (ing['streams'], ing['loops'],
+                                len(ing['plain']['cpu_s'])))
+        for name, label in (('plain', 'nginx-rtmp alone'),
+                            ('control', 'the same again (control)'),
+                            ('module', 'with vstream (allow + stats)')):
+            if name in ing:
+                d = ing[name]
+                add('  %-30s %8s ms  (user %s, sys %s ticks)%s' % (
+                    label, fmt(d['median_cpu_s'] * 1000),
+                    fmt(d['median_utime_ticks']),
+                    fmt(d['median_stime_ticks']),
+                    '' if d['complete'] else '  INCOMPLETE'))
+        add('  %-30s %8s     pairs %s .. %s' % (
+            'control / alone (noise)', fmt(ing['noise'], '.3f'),
+            fmt(min(ing['control_ratios']), '.3f'),
+            fmt(max(ing['control_ratios']), '.3f')))
+        if 'module' in ing:
+            add('  %-30s %8s     pairs %s .. %s; target <= 1.01: %s' % (
+                'vstream / alone', fmt(ing['ratio'], '.3f'),
+                fmt(min(ing['round_ratios']), '.3f'),
+                fmt(max(ing['round_ratios']), '.3f'),
+                'met' if ing['met'] else 'MISSED'))
+        if ing.get('perf'):
+            add('  %-30s %7.2f%%    of the worker\'s CPU samples '
+                '(perf, cpu-clock)' % ('in the module\'s own code',
+                                       ing['perf']['module_pct']))
+    for key in sorted(report.get('status', {}), key=int):
+        st = report['status'][key]
+        add('status cost at %s live streams (wrk -c%d, %d s x %d rounds)'
+            % (key, st['wrk']['connections'], st['wrk']['seconds'],
+               len(st['rtmp_stat']['rps'])))
+        add('  %-16s %8s %8s %12s %8s %9s %8s' % (
+            'endpoint', 'req/s', 'x stat', 'worker us/req', 'x stat',
+            'bytes', 'wrk cpu'))
+        for name, _ in ENDPOINTS:
+            if name not in st:
+                continue
+            e = st[name]
+            add('  %-16s %8s %8s %12s %8s %9s %7s%%' % (
+                name, fmt(e['median_rps']),
+                fmt(e.get('rps_vs_rtmp_stat'), '.2f'),
+                fmt(e['median_us_per_req']),
+                fmt(e.get('cpu_vs_rtmp_stat'), '.2f'),
+                e['bytes'], fmt(median(e['wrk_cpu']) * 100)))
+        if 'note' in st:
+            add('  note: ' + st['note'])
+        if 'targets' in st:
+            t = st['targets']
+            add('  targets for status: >= 2x rtmp_stat req/s: %s measured, '
+                '%s per worker CPU; <= %d us/render: %s' % (
+                    'met' if t['rps_met'] else 'MISSED',
+                    'met' if t['cpu_met'] else 'MISSED',
+                    t['status_us_per_req'],
+                    'met' if t['render_met'] else 'MISSED'))
+    pol = report.get('polling')
+    if pol:
+        add('polling: %d real-time publishers, one pass of the file, '
+            'status at %d req/s or not' % (pol['streams'], pol['rate']))
+        for side in ('quiet', 'polled'):
+            d = pol[side]
+            add('  %-8s bytes_in %12s  frames %8s  tags sent %8s  '
+                'late max %s ms' % (side, fmt(d['median_bytes_in']),
+                                    fmt(d['median_frames']),
+                                    fmt(median(d['tags_sent'])),
+                                    fmt(max(d['late_max_ms']))))
+        p = pol['polled']
+        add('  polls %s, p99 %s ms, errors %d; lost frames %s, bytes %s: %s'
+            % (fmt(median(p['polls'])), fmt(max(p['poll_p99_ms']), '.1f'),
+               p['poll_errors'], fmt(pol['lost_frames']),
+               fmt(pol['lost_bytes']), 'met' if pol['met'] else 'MISSED'))
+    mem = report.get('memory')
+    if mem:
+        add('memory: streams that fit before zone_full (names %s)'
+            % mem['name'])
+        for z in mem['zones']:
+            add('  vstream_zone %-6s %8d streams' % (z['zone'], z['streams']))
+        add('  %s bytes of zone per stream; target <= 1024: %s' % (
+            fmt(mem['bytes_per_stream']),
+            'met' if mem['met'] else 'MISSED'))
+    for note in report.get('notes', []):
+        add('note: ' + note)
+    return '\n'.join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--only', default='ingest,status,polling,memory',
+                    help='comma-separated parts to run')
+    ap.add_argument('--rounds', type=int, default=5,
+                    help='rounds of the status comparison')
+    ap.add_argument('--ingest-rounds', type=int, default=11)
+    ap.add_argument('--ingest-streams', type=int, default=20)
+    ap.add_argument('--ingest-loops', type=int, default=30)
+    ap.add_argument('--status-streams', default='20,1000,10000')
+    ap.add_argument('--wrk-seconds', type=int, default=2)
+    ap.add_argument('--wrk-connections', type=int, default=16)
+    ap.add_argument('--poll-streams', type=int, default=20)
+    ap.add_argument('--poll-rate', type=int, default=100)
+    ap.add_argument('--poll-rounds', type=int, default=2)
+    ap.add_argument('--memory-streams', type=int, default=3000)
+    ap.add_argument('--zones', default='256k,1m')
+    ap.add_argument('--json', default=os.path.join(BUILD, 'bench.json'))
+    args = ap.parse_args()
+    args.zones = args.zones.split(',')
+    parts = args.only.split(',')
+
+    for path, what in ((FLOOD, "rtmp-flood (make tools)"),
+                       (FLV, "the sample FLV (make tools)"),
+                       (NGINX, 'nginx'), (RTMP_SO, 'nginx-rtmp')):
+        if not os.path.exists(path):
+            sys.exit('bench: %s missing: %s' % (what, path))
+    if not shutil.which('wrk'):
+        sys.exit('bench: wrk missing (deploy/deps.sh bench)')
+
+    ncpu = os.cpu_count()
+    args.server_cpu = 1 if ncpu > 1 else None
+    os.sched_setaffinity(0, {0})
+
+    have_module = os.path.exists(MODULE_SO)
+    report = {'date': datetime.datetime.now(datetime.timezone.utc)
+              .strftime('%Y-%m-%dT%H:%M:%SZ'),
+              'machine': machine(), 'args': vars(args), 'notes': []}
+    if not have_module:
+        report['notes'].append('module not built (%s): only the rtmp_stat '
+                               'baseline ran' % MODULE_SO)
+    if ncpu < 2:
+        report['notes'].append('one CPU: nginx and the load share it')
+    started = time.monotonic()
+
+    def part(key, fn, *fargs):
+        try:
+            return fn(*fargs)
+        except Exception as e:          # one broken part must not lose all
+            say('%s failed: %s' % (key, e))
+            report['notes'].append('%s failed: %s' % (key, str(e)[:300]))
+            report['failed'] = True
+            return None
+
+    if 'ingest' in parts:
+        say('ingest overhead ...')
+        report['ingest'] = part('ingest', bench_ingest, args, have_module)
+    if 'status' in parts:
+        report['status'] = {}
+        for n in args.status_streams.split(','):
+            say('status cost at %s streams ...' % n)
+            r = part('status at %s streams' % n, bench_status, args,
+                     have_module, int(n))
+            if r:
+                report['status'][n] = r
+    if have_module and 'polling' in parts:
+        say('polling under load ...')
+        report['polling'] = part('polling', bench_polling, args)
+    if have_module and 'memory' in parts:
+        say('memory per stream ...')
+        report['memory'] = part('memory', bench_memory, args)
+
+    report['elapsed_s'] = round(time.monotonic() - started, 1)
+    report['machine']['load_avg_at_end'] = os.getloadavg()[0]
+    os.makedirs(os.path.dirname(args.json), exist_ok=True)
+    with open(args.json, 'w') as f:
+        json.dump(report, f, indent=2, sort_keys=True)
+        f.write('\n')
+    print(table(report))
+    print('(%s, %s, %d cores, load average %.1f .. %.1f; %.0f s; %s)' % (
+        report['date'], report['machine']['cpu'], ncpu,
+        report['machine']['load_avg_at_start'],
+        report['machine']['load_avg_at_end'], report['elapsed_s'],
+        args.json))
+    sys.exit(1 if report.get('failed') else 0)
+
+
+if __name__ == '__main__':
+    main()
