@@ -1,0 +1,65 @@
+variable "frontend" {
+  description = "The frontend (public subnet): its public and private IPv4 addresses."
+  type = object({
+    public_ip  = string
+    private_ip = string
+  })
+}
+
+variable "bastion" {
+  description = "The bastion (public subnet; SSH jump host and NAT instance): its public and private IPv4 addresses."
+  type = object({
+    public_ip  = string
+    private_ip = string
+  })
+}
+
+variable "streamer" {
+  description = "The streamer (private subnet): its private IPv4 address."
+  type = object({
+    private_ip = string
+  })
+}
+
+variable "ansible_user" {
+  description = "Login user on every host (admin on Debian's AWS images)."
+  type        = string
+  default     = "admin"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_-]{0,31}$", var.ansible_user))
+    error_message = "ansible_user must be a POSIX user name such as admin."
+  }
+}
+
+variable "public_subnet_cidr" {
+  description = "CIDR of the public subnet (frontend, bastion)."
+  type        = string
+
+  validation {
+    condition     = can(cidrnetmask(var.public_subnet_cidr))
+    error_message = "public_subnet_cidr must be an IPv4 CIDR such as 10.0.1.0/24."
+  }
+}
+
+variable "private_subnet_cidr" {
+  description = "CIDR of the private subnet (streamer): the frontend's vstream_ingest_allow and the bastion's NAT source."
+  type        = string
+
+  validation {
+    condition     = can(cidrnetmask(var.private_subnet_cidr))
+    error_message = "private_subnet_cidr must be an IPv4 CIDR such as 10.0.2.0/24."
+  }
+}
+
+variable "domain_name" {
+  description = "The frontend's DNS name when it has one (a real certificate); empty for none (self-signed)."
+  type        = string
+  default     = ""
+}
+
+variable "extra_vars" {
+  description = "More variables for every host (all.vars); they cannot replace the ones this module sets."
+  type        = map(string)
+  default     = {}
+}
