@@ -1,0 +1,207 @@
+// The admin dashboard: polls vstream/status every second and shows totals,
+// live streams (with a bitrate chart of the last minute each), recent
+// denials, and a drop button (DELETE vstream/streams/APP/NAME).  Any field
+// the module does not send (yet) shows as a dash.
+'use strict';
+
+(() => {
+    const $ = (id) => document.getElementById(id);
+    const { el } = vstream;
+    const HISTORY = 60;            // samples (seconds) per chart
+    const rows = new Map();        // "app/name" -> {tr, cells, canvas, history}
+
+    function total(label, value, sub) {
+        return el('div', { class: 'total' }, el('div', { class: 'k' }, label),
+                  el('div', { class: 'v' }, value), sub ? el('div', { class: 'k' }, sub) : null);
+    }
+
+    function renderTotals(doc) {
+        const t = doc.totals || {};
+        $('totals').replaceChildren(
+            total('Live streams', vstream.count(t.streams)),
+            total('Ingest', vstream.bps(t.bitrate_in_bps), vstream.bytes(t.bytes_in) + ' received'),
+            total('Viewers', vstream.count(t.viewers),
+                  vstream.count(t.hls_requests) + ' HLS requests'),
+            total('HLS sent', vstream.bytes(t.hls_bytes_out)),
+            total('Publishes', vstream.count(t.publish_accepted) + ' / ' + vstream.count(t.publish_denied),
+                  'accepted / denied'),
+            total('Server up', vstream.duration(doc.uptime_s),
+                  doc.workers ? doc.workers + ' workers' : null));
+    }
+
+    // A filled line chart of the bitrate history on a canvas, scaled to its max.
+    function drawChart(canvas, history) {
+        const ratio = window.devicePixelRatio || 1;
+        const w = canvas.clientWidth || 160, h = canvas.clientHeight || 36;
+        if (canvas.width !== w * ratio) { canvas.width = w * ratio; canvas.height = h * ratio; }
+        const g = canvas.getContext('2d');
+        g.setTransform(ratio, 0, 0, ratio, 0, 0);
+        g.clearRect(0, 0, w, h);
+        g.fillStyle = '#f0f4f9';
+        g.fillRect(0, 0, w, h);
+        if (history.length < 2) return;
+        const max = Math.max(...history, 1) * 1.15;
+        const step = w / (HISTORY - 1);
+        const x0 = w - (history.length - 1) * step;
+        const y = (v) => h - 1 - (v / max) * (h - 2);
+        g.beginPath();
+        g.moveTo(x0, h);
+        history.forEach((v, i) => g.lineTo(x0 + i * step, y(v)));
+        g.lineTo(w, h);
+        g.closePath();
+        g.fillStyle = 'rgba(23, 105, 224, 0.15)';
+        g.fill();
+        g.beginPath();
+        history.forEach((v, i) => (i ? g.lineTo : g.moveTo).call(g, x0 + i * step, y(v)));
+        g.strokeStyle = '#1769e0';
+        g.lineWidth = 1.5;
+        g.stroke();
+    }
+
+    function dropButton(app, name) {
+        const b = el('button', { class: 'danger', title: 'Disconnect the publisher' }, 'Drop');
+        let timer = null;
+        b.addEventListener('click', async () => {
+            if (!b.classList.contains('armed')) {       // first click arms, second drops
+                b.classList.add('armed');
+                b.textContent = 'Drop?';
+                timer = setTimeout(() => { b.classList.remove('armed'); b.textContent = 'Drop'; }, 3000);
+                return;
+            }
+            clearTimeout(timer);
+            b.disabled = true;
+            b.textContent = 'Dropping…';
+            try {
+                await vstream.drop(app, name);
+            } catch (e) {
+                b.disabled = false;
+                b.classList.remove('armed');
+                b.textContent = 'Drop';
+                showError('Drop ' + app + '/' + name + ' failed: ' + e.message);
+            }
+        });
+        return b;
+    }
+
+    function newRow(s) {
+        const key = s.app + '/' + s.name;
+        const cells = {};
+        const td = (name, cls) => (cells[name] = el('td', { class: cls || '' }));
+        const canvas = el('canvas', { class: 'spark', width: 160, height: 36 });
+        const tr = el('tr', { 'data-stream': key },
+            el('td', {}, el('a', { href: '../#' + key }, key)),
+            td('publisher'), td('uptime', 'num'),
+            el('td', { class: 'num' }, (cells.bitrate = el('span', { class: 'bitrate' })), canvas),
+            td('media'), td('hls'), td('viewers', 'num'),
+            el('td', {}, dropButton(s.app, s.name)));
+        return { tr, cells, canvas, history: [] };
+    }
+
+    function lines(td, main, sub) {
+        td.replaceChildren(main, sub ? el('span', { class: 'sub' }, sub) : '');
+    }
+
+    function hlsCell(td, h) {
+        if (!h) { lines(td, el('span', { class: 'muted' }, 'no playlist'), null); return; }
+        const badge = el('span', { class: 'badge ' + (h.healthy ? 'ok' : 'bad') },
+                         h.healthy ? 'healthy' : 'stale');
+        const parts = [];
+        if (typeof h.segments === 'number') parts.push(h.segments + ' seg');
+        if (typeof h.window_s === 'number') parts.push(h.window_s.toFixed(1) + ' s');
+        if (typeof h.playlist_age_s === 'number') parts.push('age ' + h.playlist_age_s.toFixed(1) + ' s');
+        lines(td, badge, parts.join(' · '));
+        td.title = 'segments ' + vstream.bps(h.bitrate_bps) + ', target duration ' +
+                   (h.target_duration_s ?? '–') + ' s, media sequence ' + (h.media_sequence ?? '–');
+    }
+
+    function renderStreams(doc) {
+        const streams = (doc.streams || []).slice().sort((a, b) =>
+            (a.app + '/' + a.name).localeCompare(b.app + '/' + b.name));
+        const tbody = $('streams');
+        const seen = new Set();
+        for (const s of streams) {
+            const key = s.app + '/' + s.name;
+            seen.add(key);
+            let row = rows.get(key);
+            if (!row) { row = newRow(s); rows.set(key, row); }
+            const c = row.cells, p = s.publisher || {}, v = s.viewers || {};
+            lines(c.publisher, p.addr || '–', p.worker_pid ? 'worker ' + p.worker_pid : null);
+            c.uptime.textContent = vstream.duration(p.uptime_s);
+            c.bitrate.textContent = vstream.bps(s.bitrate_in_bps);
+            lines(c.media, vstream.video(s.video), vstream.audio(s.audio));
+            hlsCell(c.hls, s.hls);
+            lines(c.viewers, vstream.count(v.active),
+                  typeof v.playlist_requests === 'number'
+                      ? vstream.count(v.playlist_requests + (v.segment_requests || 0)) + ' req · ' +
+                        vstream.bytes(v.bytes_out)
+                      : null);
+            row.history.push(typeof s.bitrate_in_bps === 'number' ? s.bitrate_in_bps : 0);
+            if (row.history.length > HISTORY) row.history.shift();
+            tbody.append(row.tr);          // keeps the sorted order
+            drawChart(row.canvas, row.history);
+            row.canvas.title = 'peak ' + vstream.bps(Math.max(...row.history)) +
+                               ' over the last ' + row.history.length + ' s';
+        }
+        for (const [key, row] of rows) {
+            if (!seen.has(key)) { row.tr.remove(); rows.delete(key); }
+        }
+        const empty = tbody.querySelector('tr.empty');
+        if (!streams.length && !empty) {
+            tbody.append(el('tr', { class: 'empty' }, el('td', { colspan: 8 }, 'No live streams.')));
+        } else if (streams.length && empty) {
+            empty.remove();
+        }
+    }
+
+    function renderDenied(doc) {
+        const denied = doc.denied || [];
+        $('denied').replaceChildren(...(denied.length ? denied.slice(0, 10).map((d) => el('tr', {},
+            el('td', { class: 'num' }, vstream.time(d.at)),
+            el('td', {}, d.addr || '–'),
+            el('td', {}, (d.app || '?') + '/' + (d.stream || '?')),
+            el('td', {}, el('span', { class: 'badge bad' }, d.reason || '?'))))
+            : [el('tr', { class: 'empty' }, el('td', { colspan: 4 }, 'No refused publishers.'))]));
+    }
+
+    function showError(text) {
+        $('error').textContent = text;
+        $('error').hidden = !text;
+    }
+
+    let busy = false;
+    async function refresh() {
+        if (busy) return;              // a slow answer: skip a tick, do not pile up
+        busy = true;
+        try {
+            const doc = await vstream.status();
+            renderTotals(doc);
+            renderStreams(doc);
+            renderDenied(doc);
+            $('state').textContent = 'updated ' + new Date().toLocaleTimeString('en-GB');
+            $('footer').replaceChildren('nginx ' + (doc.nginx_version || '?') + ' · vstream ' +
+                (doc.module_version || '?') + ' · refreshed every second from ',
+                el('a', { href: vstream.api + 'status' }, 'status'), ' · ',
+                el('a', { href: vstream.api + 'metrics' }, 'metrics'));
+            if ($('error').dataset.api) { showError(''); delete $('error').dataset.api; }
+            $('login').hidden = true;
+        } catch (e) {
+            $('state').textContent = e.status ? 'admin API: HTTP ' + e.status : 'admin API unreachable';
+            showError('Cannot read ' + vstream.api + 'status: ' + e.message +
+                      (e.status === 401 && vstream.token.get() ? ' (the token was refused)' : ''));
+            $('error').dataset.api = '1';
+            $('login').hidden = e.status !== 401;
+        } finally {
+            busy = false;
+        }
+    }
+
+    $('login').addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        vstream.token.set($('token').value.trim());
+        $('token').value = '';
+        refresh();
+    });
+
+    refresh();
+    setInterval(refresh, 1000);
+})();

@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+// Drives Debian's headless Chromium through the demo's pages (t/90-demo.t):
+//   node web/tests/browser.js BASE_URL SCREENSHOT_DIR [BASE_URL_THE_API_REFUSES]
+// The player must play (video.currentTime grows), the dashboard must list
+// live/demo with a bitrate and its chart, and the refused publisher; its
+// Drop button must disconnect the publisher (which demo.sh starts again);
+// where the admin API refuses the browser, the player still plays live/demo.  Prints
+// one JSON object of findings on stdout; exits 1 when a check fails.
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { chromium } = require('playwright-core');
+
+const [base, shots, outside] = process.argv.slice(2);
+if (!base || !shots) {
+    console.error('usage: browser.js BASE_URL SCREENSHOT_DIR [BASE_URL_THE_API_REFUSES]');
+    process.exit(2);
+}
+
+const found = { errors: [] };
+const fail = (what) => { found.errors.push(what); };
+
+// The pages against a status with nulls and missing fields (an older module,
+// a stream without HLS): no script error, dashes where values are missing.
+async function sparseStatus(context) {
+    const docs = [
+        { version: 1, totals: {}, denied: [{ addr: '10.0.0.9' }],
+          streams: [{ app: 'live', name: 'nohls', hls: null, video: { codec: null }, audio: null },
+                    { app: 'live', name: 'bare' }] },
+        {},
+    ];
+    let doc = docs[0];
+    const page = await context.newPage();
+    await page.route('**/vstream/status', (route) => route.fulfill({
+        status: 200, contentType: 'application/json', body: JSON.stringify(doc) }));
+    await page.route('**/hls/**', (route) => route.fulfill({ status: 404, body: '' }));
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(base + '/dashboard/', { waitUntil: 'load' });
+    const row = (key) => page.waitForSelector(`tr[data-stream="${key}"]`, { timeout: 5000 })
+        .then((e) => e.innerText(), () => null);
+    found.sparse_nohls = await row('live/nohls');
+    found.sparse_bare = await row('live/bare');
+    doc = docs[1];
+    found.sparse_empty = await page.waitForSelector('#streams tr.empty', { timeout: 5000 })
+        .then((e) => e.innerText(), () => null);
+    doc = docs[0];
+    await page.goto(base + '/', { waitUntil: 'load' });
+    found.sparse_player = await page.waitForSelector('#streams button[data-key="live/bare"]', { timeout: 5000 })
+        .then(() => true, () => false);
+    await page.waitForTimeout(1000);
+    await page.close();
+    if (!/no playlist/.test(found.sparse_nohls || '')) fail('a stream with hls: null is not shown as such');
+    if (!/–/.test(found.sparse_bare || '')) fail('a stream with no fields is not shown with dashes');
+    if (!/No live streams/.test(found.sparse_empty || '')) fail('an empty status does not empty the table');
+    if (!found.sparse_player) fail('the player does not list a stream with no fields');
+    for (const e of errors) fail('sparse status: ' + e);
+}
+
+// An admin API with a bearer token (as on AWS): the dashboard asks for it,
+// sends it, and says so when it is refused.
+async function tokenFlow(context) {
+    const page = await context.newPage();
+    const doc = { version: 1, totals: { streams: 0 }, streams: [], denied: [] };
+    await page.route('**/vstream/status', (route) => {
+        const ok = route.request().headers().authorization === 'Bearer s3cret';
+        route.fulfill(ok ? { status: 200, contentType: 'application/json', body: JSON.stringify(doc) }
+                         : { status: 401, contentType: 'application/json',
+                             headers: { 'WWW-Authenticate': 'Bearer realm="vstream"' },
+                             body: '{"error": "unauthorized"}' });
+    });
+    await page.goto(base + '/dashboard/', { waitUntil: 'load' });
+    const login = await page.waitForSelector('#login', { state: 'visible', timeout: 5000 })
+        .then(() => true, () => false);
+    await page.fill('#token', 'wrong');
+    await page.press('#token', 'Enter');
+    const refused = await page.waitForFunction(() => /token was refused/.test(
+        document.getElementById('error').textContent), null, { timeout: 5000 }).then(() => true, () => false);
+    await page.fill('#token', 's3cret');
+    await page.press('#token', 'Enter');
+    const accepted = await page.waitForSelector('#login', { state: 'hidden', timeout: 5000 })
+        .then(() => page.waitForSelector('#streams tr.empty', { timeout: 5000 }))
+        .then(() => true, () => false);
+    await page.close();
+    found.token = { login, refused, accepted };
+    if (!(login && refused && accepted)) fail('the token form: ' + JSON.stringify(found.token));
+}
+
+async function main() {
+    fs.mkdirSync(shots, { recursive: true });
+    const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vstream-chromium-'));
+    const context = await chromium.launchPersistentContext(profile, {
+        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+        headless: true,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+               '--disable-background-networking', '--disable-component-update',
+               '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
+        ignoreHTTPSErrors: true,        // the demo's self-signed certificate
+        viewport: { width: 1280, height: 720 },
+        timeout: 20000,
+    });
+    try {
+        const page = context.pages()[0] || await context.newPage();
+        page.on('pageerror', (e) => fail('player page error: ' + e.message));
+
+        // The player: the stream list comes from the API, the video plays.
+        await page.goto(base + '/', { waitUntil: 'load' });
+        found.h264 = await page.evaluate(() =>
+            window.MediaSource ? MediaSource.isTypeSupported('video/mp4; codecs="avc1.4d401e,mp4a.40.2"') : false);
+        await page.waitForSelector('#streams button[data-key="live/demo"]', { timeout: 10000 })
+            .then(() => { found.player_lists_stream = true; })
+            .catch(() => fail('the player does not list live/demo'));
+        await page.waitForFunction(() => document.getElementById('video').currentTime > 0.5,
+                                   null, { timeout: 20000 })
+            .catch(() => fail('the video did not start'));
+        // [currentTime before, after, wall-clock seconds between], timed in the page
+        found.current_time = await page.evaluate(() => new Promise((done) => {
+            const v = document.getElementById('video');
+            const c0 = v.currentTime, t0 = performance.now();
+            setTimeout(() => done([c0, v.currentTime, (performance.now() - t0) / 1000]), 4000);
+        }));
+        const [c0, c1, wall] = found.current_time;
+        if (!(c1 - c0 > 1.5)) fail(`currentTime did not grow enough (${c0} -> ${c1} in ${wall} s)`);
+        found.player_state = await page.textContent('#live-badge');
+        await page.screenshot({ path: path.join(shots, 'player.png') });
+
+        // The dashboard, with the player still watching (one viewer).
+        const dash = await context.newPage();
+        dash.on('pageerror', (e) => fail('dashboard page error: ' + e.message));
+        await dash.goto(base + '/dashboard/', { waitUntil: 'load' });
+        const row = 'tr[data-stream="live/demo"]';
+        await dash.waitForFunction((sel) => {
+            const b = document.querySelector(sel + ' .bitrate');
+            return b && /[0-9] [kM]b\/s/.test(b.textContent);
+        }, row, { timeout: 10000 }).catch(() => fail('the dashboard shows no bitrate for live/demo'));
+        await dash.waitForTimeout(6000);      // a few points on the chart, viewers counted
+        found.dashboard_row = await dash.$eval(row, (tr) => tr.innerText.replace(/\s+/g, ' '))
+            .catch(() => null);
+        found.dashboard_bitrate = await dash.$eval(row + ' .bitrate', (b) => b.textContent)
+            .catch(() => null);
+        found.chart_pixels = await dash.$eval(row + ' canvas', (c) => {
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0;        // pixels drawn over the background (#f0f4f9)
+            for (let i = 0; i < d.length; i += 4) if (d[i] < 225) n++;
+            return n;
+        }).catch(() => 0);
+        if (found.chart_pixels < 50) fail('the bitrate chart is empty');
+        found.denied = await dash.$eval('#denied', (t) => t.innerText.replace(/\s+/g, ' '));
+        found.totals = await dash.$eval('#totals', (t) => t.innerText.replace(/\s+/g, ' '));
+        await dash.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
+
+        // Drop: the first click arms the button, the second calls the API;
+        // the row goes, and comes back when the publisher reconnects.
+        await dash.click(row + ' button.danger');
+        await dash.click(row + ' button.danger.armed');
+        found.drop_removed = await dash.waitForSelector(row, { state: 'detached', timeout: 10000 })
+            .then(() => true, () => false);
+        if (!found.drop_removed) fail('Drop did not remove live/demo from the table');
+        found.drop_returned = await dash.waitForSelector(row, { timeout: 20000 })
+            .then(() => true, () => false);
+        if (!found.drop_returned) fail('live/demo did not come back after the drop');
+
+        // A viewer the admin API refuses (as on AWS): the player says why
+        // and plays live/demo by name.
+        if (outside) {
+            const viewer = await context.newPage();
+            await viewer.goto(outside + '/', { waitUntil: 'load' });
+            await viewer.waitForFunction(() => document.getElementById('video').currentTime > 0.5,
+                                         null, { timeout: 20000 })
+                .then(() => { found.fallback_plays = true; })
+                .catch(() => fail('without the API the player did not play live/demo'));
+            found.fallback_note = await viewer.textContent('#list-note');
+            found.fallback_title = await viewer.textContent('#title');
+        }
+
+        await sparseStatus(context);
+        await tokenFlow(context);
+    } finally {
+        await context.close();
+        fs.rmSync(profile, { recursive: true, force: true });
+    }
+}
+
+main().catch((e) => fail('browser: ' + e.message)).finally(() => {
+    console.log(JSON.stringify(found));
+    process.exit(found.errors.length ? 1 : 0);
+});
