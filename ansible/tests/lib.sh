@@ -1,0 +1,145 @@
+# Shared helpers for the ansible tests; sourced by tests/t_*.sh.
+# Each test prints TAP-like lines ("ok - ..." / "not ok - ...") that run.sh counts.
+set -uo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+adir=$top/ansible
+export ANSIBLE_CONFIG=$adir/ansible.cfg
+export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_CALLBACKS_ENABLED=profile_tasks
+export ANSIBLE_RETRY_FILES_ENABLED=0 ANSIBLE_LOCALHOST_WARNING=0
+PY=/usr/bin/python3
+failures=0
+
+ok()     { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; failures=$((failures + 1)); }
+skip()   { echo "ok - # SKIP $*"; }
+
+# check DESCRIPTION COMMAND...: one assertion.
+check() {
+    local desc=$1; shift
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# A scratch directory removed by the test's cleanup; under /var/tmp, since
+# the roles refuse HLS directories under /tmp.
+mk_scratch() {
+    scratch=$(mktemp -d /var/tmp/vstream-ansible.XXXXXX)
+    chmod 0755 "$scratch"
+}
+
+# play LOG ARGS...: run ansible-playbook from the ansible directory, log
+# everything, show what failed.  play_in NS LOG ARGS...: the same inside the
+# network namespace NS.
+play() { play_in "" "$@"; }
+play_in() {
+    local ns=$1 log=$2; shift 2
+    local wrap=()
+    [ -n "$ns" ] && wrap=(ip netns exec "$ns")
+    if (cd "$adir" && timeout 300 "${wrap[@]}" ansible-playbook "$@") >"$log" 2>&1; then
+        return 0
+    fi
+    echo "# ansible-playbook $* failed (log: $log):" >&2
+    grep -E '^(fatal|failed|ERROR)|"msg"|^TASK' "$log" | grep -B1 -E '^(fatal|failed|ERROR)' |
+        cut -c1-400 | tail -12 | sed 's/^/#   /' >&2
+    return 1
+}
+
+# recap_sum LOG FIELD: the sum of FIELD (changed, failed, ...) over the
+# PLAY RECAP lines of LOG.
+recap_sum() {
+    sed -n '/^PLAY RECAP/,$p' "$1" | grep -o "$2=[0-9]*" | cut -d= -f2 |
+        awk '{ s += $1 } END { print s + 0 }'
+}
+
+# A second run must change nothing.
+check_idempotent() {   # check_idempotent LOG WHAT
+    local n
+    n=$(recap_sum "$1" changed)
+    if [ "$n" = 0 ] && grep -q '^PLAY RECAP' "$1" &&
+        [ "$(recap_sum "$1" failed)$(recap_sum "$1" unreachable)" = 00 ]; then
+        ok "$2: second run changed=0"
+    else
+        not_ok "$2: second run changed=$n"
+        grep -B1 -A3 '^changed:' "$1" | head -30 | sed 's/^/#   /'
+    fi
+}
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds or time runs out.
+wait_for() {
+    local deadline=$((SECONDS + $1)); shift
+    until "$@"; do
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.2
+    done
+}
+
+# rm_scratch: remove the scratch directory (VSTREAM_ANSIBLE_KEEP=1 keeps it
+# for a look at the logs).
+rm_scratch() {
+    if [ -n "${VSTREAM_ANSIBLE_KEEP:-}" ]; then
+        echo "# kept $scratch" >&2
+    else
+        rm -rf "$scratch"
+    fi
+}
+
+# stop_bg PID: stop a background job and its children (a function run with &
+# is a subshell whose children a plain kill would leave running).
+stop_bg() {
+    [ -n "$1" ] || return 0
+    pkill -TERM -P "$1" 2>/dev/null
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    return 0
+}
+
+finish() {
+    [ "$failures" -eq 0 ]
+}
+
+# free_port: an unused TCP port on 127.0.0.1 (high range).
+free_port() {
+    $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# A throwaway nginx with Debian's nginx-rtmp under PREFIX (made readable for
+# the workers, which run as nobody): RTMP on RTMP_PORT, rtmp_stat on
+# HTTP_PORT at /stat.  start_rtmp_nginx PREFIX RTMP_PORT HTTP_PORT
+start_rtmp_nginx() {
+    local prefix=$1
+    mkdir -p "$prefix/logs" "$prefix/hls"
+    chmod 0755 "$prefix"
+    chown nobody "$prefix/hls"
+    cat >"$prefix/nginx.conf" <<CONF
+load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
+worker_processes 1;
+daemon on;
+pid $prefix/nginx.pid;
+error_log $prefix/logs/error.log info;
+events { worker_connections 64; }
+rtmp {
+    server {
+        listen 127.0.0.1:$2;
+        application live { live on; }
+    }
+}
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:$3;
+        location /stat { rtmp_stat all; }
+    }
+}
+CONF
+    nginx -p "$prefix" -c "$prefix/nginx.conf" -e "$prefix/logs/error.log"
+}
+
+stop_nginx() {   # stop_nginx PREFIX_OR_PIDFILE
+    local pidfile=$1
+    [ -d "$pidfile" ] && pidfile=$1/nginx.pid
+    [ -f "$pidfile" ] || return 0
+    local pid
+    pid=$(cat "$pidfile")
+    kill -QUIT "$pid" 2>/dev/null
+    wait_for 10 sh -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null
+}

@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# nginx + ssl roles: frontend.yml against this machine (connection: local),
+# every path under a scratch directory seeded with Debian's /etc/nginx and
+# every port high; nginx_manage_service=false, so this test starts nginx
+# itself from the rendered configuration, checks HTTPS, the module and the
+# admin API, publishes from a namespace standing in for the private subnet,
+# and asserts a second run changes nothing.
+. "$(dirname "$0")/lib.sh"
+
+mk_scratch
+S=$scratch
+id=vsf$$
+ff_pid=
+cleanup() {
+    stop_bg "$ff_pid"
+    stop_nginx "$S/nginx.pid"
+    ip netns del $id 2>/dev/null
+    ip link del ${id}h 2>/dev/null
+    rm_scratch
+}
+trap cleanup EXIT
+
+# The module: the role builds it on the "host" with `make module`; when the
+# repository cannot build it yet, the module's checks are skipped (loudly).
+# (VSTREAM_ANSIBLE_NO_MODULE=1 forces that, for work on the roles alone.)
+vstream=true
+if [ -n "${VSTREAM_ANSIBLE_NO_MODULE:-}" ] ||
+    ! make -s -C "$top" -o deps module >"$S/make-module.log" 2>&1; then
+    vstream=false
+    skip "frontend: build/ngx_vstream_module.so cannot be built ('make module' fails); nginx role runs without the module (nginx_vstream_enabled=false) and every module check is skipped"
+fi
+
+http_port=$(free_port); https_port=$(free_port); rtmp_port=$(free_port)
+# A subnet of its own for the publisher namespace (the "private subnet").
+net=10.$((200 + $$ % 50)).$(($$ % 250))
+mkdir -p "$S/etc"
+cp -a /etc/nginx "$S/etc/nginx"
+# The role ships the repository's HEAD; a clone keeps HEAD still while
+# others commit.  It shares the checkout's build/src (nginx-rtmp's source).
+git clone -q --shared "$top" "$S/repo" && mkdir -p "$S/repo/build" &&
+    ln -s "$top/build/src" "$S/repo/build/src" || not_ok "frontend: clone the repository"
+# The same for the web pages (web/build.sh may rewrite them meanwhile).
+[ -d "$top/build/web" ] && cp -a "$top/build/web" "$S/web"
+rm -f "$S/etc/nginx/modules-enabled/60-mod-vstream.conf"
+conf=$S/etc/nginx/nginx.conf
+
+cat >"$S/inventory.yml" <<INV
+all:
+  vars:
+    private_subnet_cidr: $net.0/24
+    public_subnet_cidr: 10.0.1.0/24
+    frontend_private_ip: 127.0.0.1
+    domain_name: ""
+  children:
+    frontend:
+      hosts:
+        frontend:
+          ansible_connection: local
+          ansible_python_interpreter: $PY
+          ansible_become: false
+          ssl_dir: $S/etc/nginx/vstream/tls
+          ssl_nginx_snippet: $S/etc/nginx/snippets/vstream-tls.conf
+          ssl_acme_webroot: $S/acme
+          ssl_manage_service: false
+          nginx_vstream_enabled: $vstream
+          nginx_vstream_repo: $S/repo
+          nginx_web_src: $S/web
+          nginx_http_port: $http_port
+          nginx_https_port: $https_port
+          nginx_rtmp_port: $rtmp_port
+          nginx_conf_dir: $S/etc/nginx
+          nginx_modules_enabled_dir: $S/etc/nginx/modules-enabled
+          nginx_modules_dir: $S/modules
+          nginx_vstream_src_dir: $S/src
+          nginx_hls_dir: $S/var/lib/vstream/hls
+          nginx_log_dir: $S/log
+          nginx_pid_file: $S/nginx.pid
+          nginx_web_root: $S/www
+          nginx_admin_token_file: $S/etc/nginx/vstream/admin.token
+          nginx_worker_processes: 2
+          nginx_manage_service: false
+INV
+
+t0=$SECONDS
+if ! play "$S/run1.log" -i "$S/inventory.yml" frontend.yml; then
+    not_ok "frontend: frontend.yml runs (ssl self-signed + nginx)"
+    exit 1
+fi
+ok "frontend: frontend.yml runs (ssl self-signed + nginx) in $((SECONDS - t0)) s"
+
+# --- what was rendered and installed
+check "frontend: nginx -t accepts the rendered configuration" nginx -t -q -c "$conf"
+check "frontend: HLS directory is outside /tmp in the role's default" \
+    grep -qx 'nginx_hls_dir: /var/lib/vstream/hls' "$adir/roles/nginx/defaults/main.yml"
+check "frontend: HLS directory belongs to the worker user" \
+    test "$(stat -c %U "$S/var/lib/vstream/hls")" = www-data
+check "frontend: TLS snippet allows TLSv1.2 and TLSv1.3 only" \
+    grep -qx 'ssl_protocols TLSv1.2 TLSv1.3;' "$S/etc/nginx/snippets/vstream-tls.conf"
+check "frontend: self-signed key is private (0600)" \
+    test "$(stat -c %a "$S/etc/nginx/vstream/tls/selfsigned.key")" = 600
+rtmp_loads=$(cat "$S"/etc/nginx/modules-enabled/*.conf | grep -c '^[[:space:]]*load_module.*ngx_rtmp_module')
+check "frontend: nginx-rtmp is loaded exactly once ($rtmp_loads)" test "$rtmp_loads" = 1
+if $vstream; then
+    check "frontend: 60-mod-vstream.conf loads only our module" \
+        test "$(grep -c '^load_module' "$S/etc/nginx/modules-enabled/60-mod-vstream.conf")" = 1 -a \
+             "$(grep '^load_module' "$S/etc/nginx/modules-enabled/60-mod-vstream.conf")" = "load_module $S/modules/ngx_vstream_module.so;"
+    check "frontend: the module was built on the host with make module" \
+        cmp -s "$S/src/build/ngx_vstream_module.so" "$S/modules/ngx_vstream_module.so"
+    check "frontend: vstream_ingest_allow is the private subnet" \
+        grep -q "vstream_ingest_allow $net.0/24;" "$conf"
+    check "frontend: vstream_hls_path is hls_path" \
+        test "$(grep -c "_path $S/var/lib/vstream/hls;" "$conf")" = 2
+    check "frontend: vstream_zone, admin and viewer counting are configured" \
+        grep -q '^vstream_zone 8m;' "$conf" &&
+        grep -q 'vstream_admin;' "$conf" && grep -q 'vstream_hls_viewers on;' "$conf"
+    token=$S/etc/nginx/vstream/admin.token
+    check "frontend: admin token is root's, mode 0600, 64 hex digits" \
+        test "$(stat -c '%U %a' "$token")" = "root 600" -a \
+             -n "$(grep -xE '[0-9a-f]{64}' "$token")"
+fi
+
+# --- run nginx from what the roles rendered
+if ! nginx -c "$conf"; then
+    not_ok "frontend: nginx starts from the rendered configuration"
+    exit 1
+fi
+up() { curl -sk -o /dev/null "https://127.0.0.1:$https_port/"; }
+check "frontend: nginx answers HTTPS" wait_for 10 up
+check "frontend: the player page is served at /" \
+    sh -c "curl -sk https://127.0.0.1:$https_port/ | grep -qi '<video'"
+code_loc=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$http_port/x?y")
+check "frontend: plain HTTP redirects to HTTPS ($code_loc)" \
+    test "$code_loc" = "301 https://127.0.0.1:$https_port/x?y"
+tls() { echo | timeout 5 openssl s_client -connect 127.0.0.1:$https_port "$@" >/dev/null 2>&1; }
+check "frontend: TLSv1.3 handshake succeeds" tls -tls1_3
+check "frontend: TLSv1.2 handshake succeeds" tls -tls1_2
+# The client offers the old protocol (SECLEVEL=0 lets OpenSSL 3 try); the
+# server must answer with a protocol_version alert.
+refused() {
+    local out
+    out=$(echo | timeout 5 openssl s_client -connect 127.0.0.1:$https_port "$1" \
+        -cipher DEFAULT@SECLEVEL=0 2>&1)
+    grep -q 'alert protocol version' <<<"$out"
+}
+check "frontend: TLSv1.1 is refused (protocol_version alert)" refused -tls1_1
+check "frontend: TLSv1.0 is refused (protocol_version alert)" refused -tls1
+
+if $vstream; then
+    tok=$(cat "$token")
+    st=$(curl -sk -w '\n%{http_code}' -H "Authorization: Bearer $tok" "https://127.0.0.1:$https_port/vstream/status")
+    check "frontend: /vstream/status with the token answers 200 (module loaded)" \
+        test "$(echo "$st" | tail -1)" = 200
+    check "frontend: /vstream/status is version 1 JSON" \
+        sh -c "echo '$(echo "$st" | head -n -1)' | $PY -c 'import json,sys; assert json.load(sys.stdin)[\"version\"] == 1'"
+    check "frontend: /vstream/status without the token answers 401" \
+        test "$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$https_port/vstream/status")" = 401
+fi
+
+# --- a publisher in the private subnet (a namespace) is accepted, one on
+# loopback is not; the HLS it produces is served over HTTPS.
+ip netns add $id && ip link add ${id}h type veth peer name ${id}n netns $id &&
+    ip addr add $net.1/24 dev ${id}h && ip link set ${id}h up &&
+    ip -n $id addr add $net.30/24 dev ${id}n && ip -n $id link set ${id}n up &&
+    ip -n $id link set lo up || not_ok "frontend: publisher namespace"
+# publish NETNS|- URL SECONDS: a test pattern; timeout is outermost so that
+# killing it stops ffmpeg too.
+publish() {
+    local wrap=()
+    [ "$1" != - ] && wrap=(ip netns exec "$1")
+    timeout "$3" "${wrap[@]}" ffmpeg -hide_banner -nostdin -loglevel error -re -f lavfi \
+        -i testsrc2=size=320x240:rate=25 -c:v libx264 -preset ultrafast -g 25 \
+        -f flv "$2" 2>>"$S/ffmpeg.log"
+}
+publish $id "rtmp://$net.1:$rtmp_port/live/cam1" 30 &
+ff_pid=$!
+playlist() { curl -sk -o "$S/cam1.m3u8" -w '%{http_code}' "https://127.0.0.1:$https_port/hls/cam1.m3u8" | grep -qx 200; }
+check "frontend: a publisher in the private subnet produces HLS served over HTTPS" wait_for 20 playlist
+hdrs=$(curl -sk -D - -o /dev/null "https://127.0.0.1:$https_port/hls/cam1.m3u8")
+check "frontend: playlists are application/vnd.apple.mpegurl" \
+    grep -qi '^content-type: application/vnd.apple.mpegurl' <<<"$hdrs"
+check "frontend: playlists are not cached" grep -qi '^cache-control: no-cache' <<<"$hdrs"
+seg=$(grep -m1 '\.ts$' "$S/cam1.m3u8")
+check "frontend: segments are video/mp2t" \
+    sh -c "curl -sk -D - -o /dev/null 'https://127.0.0.1:$https_port/hls/$seg' | grep -qi '^content-type: video/mp2t'"
+publish - "rtmp://127.0.0.1:$rtmp_port/live/intruder" 5
+check "frontend: a publisher outside the private subnet is refused" \
+    test ! -e "$S/var/lib/vstream/hls/intruder.m3u8"
+if $vstream; then
+    st=$(curl -sk -H "Authorization: Bearer $tok" "https://127.0.0.1:$https_port/vstream/status")
+    check "frontend: the module lists the stream and the refusal" \
+        $PY -c 'import json,sys; d=json.loads(sys.argv[1]); assert any(s["name"]=="cam1" for s in d["streams"]), d; assert any(x["reason"]=="cidr" and x["stream"]=="intruder" for x in d["denied"]), d' "$st"
+    check "frontend: /hls/ requests are counted (vstream_hls_viewers)" \
+        $PY -c 'import json,sys; d=json.loads(sys.argv[1]); s=[s for s in d["streams"] if s["name"]=="cam1"][0]; assert s["viewers"]["playlist_requests"] >= 1 and s["viewers"]["segment_requests"] >= 1, s["viewers"]' "$st"
+fi
+stop_bg "$ff_pid"; ff_pid=
+
+# --- idempotence
+t0=$SECONDS
+play "$S/run2.log" -i "$S/inventory.yml" frontend.yml || not_ok "frontend: second run failed"
+echo "# second run: $((SECONDS - t0)) s"
+check_idempotent "$S/run2.log" frontend
+
+finish
