@@ -84,6 +84,7 @@ http {{
     server {{
         listen 127.0.0.1:{http};
         location /stat {{ rtmp_stat all; }}
+        location = /floor {{ return 200 "ok\\n"; }}
 {admin}
     }}
 }}
@@ -441,7 +442,8 @@ def ingest_once(args, ng, d, r):
 
 ENDPOINTS = [('vstream_status', '/vstream/status'),
              ('vstream_metrics', '/vstream/metrics'),
-             ('rtmp_stat', '/stat')]
+             ('rtmp_stat', '/stat'),
+             ('http_floor', '/floor')]    # nginx's HTTP path alone
 
 
 def bench_status(args, have_module, streams):
@@ -510,6 +512,16 @@ def bench_status(args, have_module, streams):
             e['rps_vs_rtmp_stat'] = e['median_rps'] / base['median_rps']
             e['cpu_vs_rtmp_stat'] = \
                 base['median_us_per_req'] / e['median_us_per_req']
+        # what the answer itself costs: worker time above a 'return 200'
+        floor = res['http_floor']['median_us_per_req']
+        above = {name: res[name]['median_us_per_req'] - floor
+                 for name in ('vstream_status', 'vstream_metrics',
+                              'rtmp_stat')}
+        res['above_floor_us'] = above
+        for name in ('vstream_status', 'vstream_metrics'):
+            if above[name] > 0:
+                res[name]['above_floor_vs_rtmp_stat'] = \
+                    above['rtmp_stat'] / above[name]
         limit = 2000 if streams <= 1000 else 20000
         e = res['vstream_status']
         res['targets'] = {
@@ -726,6 +738,14 @@ def table(report):
                 fmt(e['median_us_per_req']),
                 fmt(e.get('cpu_vs_rtmp_stat'), '.2f'),
                 e['bytes'], fmt(median(e['wrk_cpu']) * 100)))
+        if 'above_floor_us' in st:
+            a = st['above_floor_us']
+            add('  above the HTTP floor (worker us/req): status %s, metrics %s,'
+                ' rtmp_stat %s (%s x status)' % (
+                    fmt(a['vstream_status']), fmt(a['vstream_metrics']),
+                    fmt(a['rtmp_stat']),
+                    fmt(st['vstream_status'].get('above_floor_vs_rtmp_stat'),
+                        '.1f')))
         if 'note' in st:
             add('  note: ' + st['note'])
         if 'targets' in st:
