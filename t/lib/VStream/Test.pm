@@ -65,6 +65,7 @@ sub new {
         pids    => [],
         netns   => [],
         started => 0,
+        owner   => $$,      # a forked child that exits must not clean up
     }, $class;
 
     # nginx's workers run as nobody: they must reach the prefix
@@ -396,7 +397,7 @@ sub cleanup {
 
 END {
     my $rc = $?;
-    $_->cleanup for @ALL;
+    $_->cleanup for grep { $_->{owner} == $$ } @ALL;
     $? = $rc;
 }
 
