@@ -223,6 +223,27 @@ uint64_t ngx_vstream_unix_ms(void);
 extern ngx_str_t           ngx_vstream_reasons[];
 extern ngx_module_t        ngx_vstream_module;
 
+/*
+ * Per-worker scratch memory for what a request needs only while its handler
+ * runs (the snapshot, per-stream HLS facts, label sets), reused from request
+ * to request: a status of 10,000 streams copies megabytes, and fresh memory
+ * for them each time costs more in page faults than the copy itself.
+ * ngx_vstream_scratch_begin() starts a handler's use (what an earlier one
+ * got is gone); an allocation that does not fit comes from the pool, and the
+ * next begin grows the scratch to what the last request wanted.  Never
+ * shrinks: it is bounded by the zone's size.
+ */
+void ngx_vstream_scratch_begin(ngx_log_t *log);
+void *ngx_vstream_scratch_alloc(ngx_pool_t *pool, size_t size);
+
+/*
+ * A buffer for an answer, which lives until the request is done.  Large
+ * ones (a status or metrics of many streams) go back to a short per-worker
+ * list when the request's pool is destroyed, and the next large answer
+ * reuses one, for the same reason as the scratch memory.
+ */
+ngx_buf_t *ngx_vstream_answer_buf(ngx_pool_t *pool, size_t size);
+
 /* the zone: ngx_vstream_shm.c; each function takes the lock itself */
 ngx_int_t ngx_vstream_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 ngx_vstream_stream_t *ngx_vstream_shm_add(ngx_vstream_shm_t *shm,

@@ -286,6 +286,8 @@ ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
     ngx_vstream_stream_t    **st;
     ngx_vstream_main_conf_t  *vmcf;
 
+    ngx_vstream_scratch_begin(r->connection->log);
+
     if (ngx_vstream_shm_snapshot(shm, r->pool,
                                  route == NGX_HTTP_VSTREAM_STREAM ? app : NULL,
                                  route == NGX_HTTP_VSTREAM_STREAM ? name : NULL,
@@ -300,11 +302,14 @@ ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
                                       "no such live stream");
     }
 
-    snap.hls = ngx_pcalloc(r->pool, (snap.streams.nelts + 1)
-                                    * sizeof(ngx_vstream_hls_stats_t));
+    snap.hls = ngx_vstream_scratch_alloc(r->pool, (snap.streams.nelts + 1)
+                                         * sizeof(ngx_vstream_hls_stats_t));
     if (snap.hls == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
+
+    ngx_memzero(snap.hls, (snap.streams.nelts + 1)
+                          * sizeof(ngx_vstream_hls_stats_t));
 
     st = snap.streams.elts;
 

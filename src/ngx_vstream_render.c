@@ -27,6 +27,10 @@
 
 #define ngx_vstream_lit(p, s)  ngx_cpymem(p, s, sizeof(s) - 1)
 
+/* a literal and a decimal, the unit of the per-stream loops */
+#define ngx_vstream_num(p, s, n)                                             \
+    ngx_vstream_u64(ngx_vstream_lit(p, s), (uint64_t) (n))
+
 /* a string escaped for JSON or a Prometheus label is at most this longer */
 #define NGX_VSTREAM_ESCAPE        6
 
@@ -54,6 +58,7 @@ static ngx_uint_t ngx_vstream_viewers(ngx_vstream_stream_t *st,
     ngx_vstream_hls_stats_t *hls, time_t now);
 static size_t ngx_vstream_names_len(ngx_vstream_snapshot_t *snap);
 static u_char *ngx_vstream_u64(u_char *p, uint64_t n);
+static u_char *ngx_vstream_2d(u_char *p, ngx_uint_t n);
 static ngx_uint_t ngx_vstream_app_streams(ngx_vstream_snapshot_t *snap,
     ngx_vstream_app_t *app);
 
@@ -156,22 +161,49 @@ ngx_vstream_json_str(u_char *p, u_char *src, size_t len)
 
 
 static u_char *
+ngx_vstream_2d(u_char *p, ngx_uint_t n)
+{
+    *p++ = (u_char) ('0' + n / 10 % 10);
+    *p++ = (u_char) ('0' + n % 10);
+
+    return p;
+}
+
+
+static u_char *
 ngx_vstream_json_time(u_char *p, time_t t)
 {
     ngx_tm_t  tm;
 
     ngx_gmtime(t, &tm);
 
-    return ngx_sprintf(p, "\"%4d-%02d-%02dT%02d:%02d:%02dZ\"",
-                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+    *p++ = '"';
+    p = ngx_vstream_u64(p, (uint64_t) tm.ngx_tm_year);
+    *p++ = '-';
+    p = ngx_vstream_2d(p, tm.ngx_tm_mon);
+    *p++ = '-';
+    p = ngx_vstream_2d(p, tm.ngx_tm_mday);
+    *p++ = 'T';
+    p = ngx_vstream_2d(p, tm.ngx_tm_hour);
+    *p++ = ':';
+    p = ngx_vstream_2d(p, tm.ngx_tm_min);
+    *p++ = ':';
+    p = ngx_vstream_2d(p, tm.ngx_tm_sec);
+    *p++ = 'Z';
+    *p++ = '"';
+
+    return p;
 }
 
 
 static u_char *
 ngx_vstream_json_ms(u_char *p, uint64_t ms)
 {
-    return ngx_sprintf(p, "%uL.%01uL", ms / 1000, (ms % 1000) / 100);
+    p = ngx_vstream_u64(p, ms / 1000);
+    *p++ = '.';
+    *p++ = (u_char) ('0' + (ms % 1000) / 100);
+
+    return p;
 }
 
 
@@ -260,31 +292,36 @@ ngx_vstream_json_stream(u_char *p, ngx_vstream_stream_t *st,
 
     p = ngx_vstream_lit(p, ",\"publisher\":{\"addr\":");
     p = ngx_vstream_json_str(p, st->addr, ngx_strlen(st->addr));
-    p = ngx_sprintf(p, ",\"worker_pid\":%P,\"started_at\":", st->pid);
+    p = ngx_vstream_num(p, ",\"worker_pid\":", st->pid);
+    p = ngx_vstream_lit(p, ",\"started_at\":");
     p = ngx_vstream_json_time(p, (time_t) (st->started_ms / 1000));
-    p = ngx_sprintf(p, ",\"uptime_s\":%uL},", up / 1000);
+    p = ngx_vstream_num(p, ",\"uptime_s\":", up / 1000);
 
-    p = ngx_sprintf(p, "\"bytes_in\":%uL,\"bitrate_in_bps\":%uL,",
-                    c->bytes_in, c->bitrate_bps);
+    p = ngx_vstream_num(p, "},\"bytes_in\":", c->bytes_in);
+    p = ngx_vstream_num(p, ",\"bitrate_in_bps\":", c->bitrate_bps);
+    p = ngx_vstream_lit(p, ",");
 
     p = ngx_vstream_lit(p, "\"video\":{\"codec\":");
     p = ngx_vstream_json_codec(p, c->video_codec
                                ? ngx_rtmp_get_video_codec_name(c->video_codec)
                                : NULL);
-    p = ngx_sprintf(p, ",\"width\":%uD,\"height\":%uD,\"fps\":%uD,"
-                    "\"frames\":%uL,\"keyframes\":%uL},",
-                    c->width, c->height, c->fps, c->video_frames,
-                    c->video_keyframes);
+    p = ngx_vstream_num(p, ",\"width\":", c->width);
+    p = ngx_vstream_num(p, ",\"height\":", c->height);
+    p = ngx_vstream_num(p, ",\"fps\":", c->fps);
+    p = ngx_vstream_num(p, ",\"frames\":", c->video_frames);
+    p = ngx_vstream_num(p, ",\"keyframes\":", c->video_keyframes);
+    p = ngx_vstream_lit(p, "},");
 
     p = ngx_vstream_lit(p, "\"audio\":{\"codec\":");
     p = ngx_vstream_json_codec(p, c->audio_codec
                                ? ngx_rtmp_get_audio_codec_name(c->audio_codec)
                                : NULL);
-    p = ngx_sprintf(p, ",\"sample_rate\":%uD,\"channels\":%uD,"
-                    "\"frames\":%uL},",
-                    c->sample_rate, (uint32_t) c->channels, c->audio_frames);
+    p = ngx_vstream_num(p, ",\"sample_rate\":", c->sample_rate);
+    p = ngx_vstream_num(p, ",\"channels\":", c->channels);
+    p = ngx_vstream_num(p, ",\"frames\":", c->audio_frames);
 
-    p = ngx_sprintf(p, "\"players\":%uD,\"hls\":", c->players);
+    p = ngx_vstream_num(p, "},\"players\":", c->players);
+    p = ngx_vstream_lit(p, ",\"hls\":");
 
     if (hls == NULL || !hls->present) {
         p = ngx_vstream_lit(p, "null");
@@ -292,25 +329,32 @@ ngx_vstream_json_stream(u_char *p, ngx_vstream_stream_t *st,
     } else {
         p = ngx_vstream_lit(p, "{\"playlist\":");
         p = ngx_vstream_json_str(p, hls->playlist.data, hls->playlist.len);
-        p = ngx_sprintf(p, ",\"target_duration_s\":%uD,\"media_sequence\":%uL,"
-                        "\"segments\":%uD,\"window_s\":",
-                        hls->target_duration, hls->media_sequence,
-                        hls->segments);
+        p = ngx_vstream_num(p, ",\"target_duration_s\":",
+                            hls->target_duration);
+        p = ngx_vstream_num(p, ",\"media_sequence\":", hls->media_sequence);
+        p = ngx_vstream_num(p, ",\"segments\":", hls->segments);
+        p = ngx_vstream_lit(p, ",\"window_s\":");
         p = ngx_vstream_json_ms(p, hls->window_ms);
         p = ngx_vstream_lit(p, ",\"last_segment_s\":");
         p = ngx_vstream_json_ms(p, hls->last_segment_ms);
-        p = ngx_sprintf(p, ",\"bitrate_bps\":%uL,\"playlist_age_s\":",
-                        hls->bitrate_bps);
+        p = ngx_vstream_num(p, ",\"bitrate_bps\":", hls->bitrate_bps);
+        p = ngx_vstream_lit(p, ",\"playlist_age_s\":");
         p = ngx_vstream_json_ms(p, hls->age_ms);
-        p = ngx_sprintf(p, ",\"healthy\":%s}",
-                        hls->healthy ? "true" : "false");
+
+        if (hls->healthy) {
+            p = ngx_vstream_lit(p, ",\"healthy\":true}");
+
+        } else {
+            p = ngx_vstream_lit(p, ",\"healthy\":false}");
+        }
     }
 
-    p = ngx_sprintf(p, ",\"viewers\":{\"active\":%ui,\"playlist_requests\":%uL,"
-                    "\"segment_requests\":%uL,\"bytes_out\":%uL}}",
-                    ngx_vstream_viewers(st, hls, snap->now),
-                    st->playlist_requests, st->segment_requests,
-                    st->bytes_out);
+    p = ngx_vstream_num(p, ",\"viewers\":{\"active\":",
+                        ngx_vstream_viewers(st, hls, snap->now));
+    p = ngx_vstream_num(p, ",\"playlist_requests\":", st->playlist_requests);
+    p = ngx_vstream_num(p, ",\"segment_requests\":", st->segment_requests);
+    p = ngx_vstream_num(p, ",\"bytes_out\":", st->bytes_out);
+    p = ngx_vstream_lit(p, "}}");
 
     return p;
 }
@@ -346,7 +390,7 @@ ngx_vstream_render_status(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap,
                                         + NGX_VSTREAM_DENIED_NAME_LEN
                                         + NGX_VSTREAM_ADDR_LEN));
 
-    b = ngx_create_temp_buf(pool, size);
+    b = ngx_vstream_answer_buf(pool, size);
     if (b == NULL) {
         return NULL;
     }
@@ -524,7 +568,7 @@ ngx_vstream_render_metrics(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap)
                 + (NGX_VSTREAM_DENY_MAX + 2) * NGX_VSTREAM_ESCAPE
                   * NGX_VSTREAM_NAME_MAX);
 
-    b = ngx_create_temp_buf(pool, size);
+    b = ngx_vstream_answer_buf(pool, size);
     if (b == NULL) {
         return NULL;
     }
@@ -610,10 +654,13 @@ ngx_vstream_render_metrics(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap)
 
     /* the label set of each stream, escaped once, used by every family */
 
-    labels = ngx_palloc(pool, (snap->streams.nelts + 1) * sizeof(ngx_str_t));
-    lp = ngx_pnalloc(pool, NGX_VSTREAM_PROM_LABELS * snap->streams.nelts
-                           + NGX_VSTREAM_ESCAPE * ngx_vstream_names_len(snap)
-                           + 1);
+    labels = ngx_vstream_scratch_alloc(pool, (snap->streams.nelts + 1)
+                                             * sizeof(ngx_str_t));
+    lp = ngx_vstream_scratch_alloc(pool,
+                                   NGX_VSTREAM_PROM_LABELS * snap->streams.nelts
+                                   + NGX_VSTREAM_ESCAPE
+                                     * ngx_vstream_names_len(snap)
+                                   + 1);
     if (labels == NULL || lp == NULL) {
         return NULL;
     }

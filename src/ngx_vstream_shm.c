@@ -489,7 +489,8 @@ ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
 
 
 /*
- * Copies the zone (or one stream of it) into the pool.  The memory is sized
+ * Copies the zone (or one stream of it) into the worker's scratch memory
+ * (valid until the next ngx_vstream_scratch_begin()).  The memory is sized
  * from counters read before the lock and allocated before it; what no
  * longer fits when the lock is held (streams added meanwhile) is left out.
  */
@@ -523,19 +524,32 @@ ngx_vstream_shm_snapshot(ngx_vstream_shm_t *shm, ngx_pool_t *pool,
     size += napps * (offsetof(ngx_vstream_app_t, name) + NGX_VSTREAM_NAME_MAX
                      + sizeof(void *));
 
-    p = ngx_palloc(pool, size);
+    p = ngx_vstream_scratch_alloc(pool, size);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
     last = p + size;
 
-    if (ngx_array_init(&snap->streams, pool, nstreams, sizeof(void *))
-        != NGX_OK
-        || ngx_array_init(&snap->apps, pool, napps, sizeof(void *)) != NGX_OK)
-    {
+    /* arrays that never grow: the loops below stop at nalloc */
+
+    snap->streams.elts = ngx_vstream_scratch_alloc(pool,
+                                                   nstreams * sizeof(void *));
+    snap->apps.elts = ngx_vstream_scratch_alloc(pool, napps * sizeof(void *));
+
+    if (snap->streams.elts == NULL || snap->apps.elts == NULL) {
         return NGX_ERROR;
     }
+
+    snap->streams.nelts = 0;
+    snap->streams.size = sizeof(void *);
+    snap->streams.nalloc = nstreams;
+    snap->streams.pool = pool;
+
+    snap->apps.nelts = 0;
+    snap->apps.size = sizeof(void *);
+    snap->apps.nalloc = napps;
+    snap->apps.pool = pool;
 
     snap->now = ngx_time();
     snap->now_ms = ngx_vstream_unix_ms();

@@ -10,6 +10,8 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
 use Time::HiRes qw(time);
+use IO::Socket::INET;
+use JSON::PP;
 use VStream::Test qw(wait_for);
 
 my $top = VStream::Test::top();
@@ -45,7 +47,8 @@ rtmp {
 http {
     access_log off;
     server {
-        listen 127.0.0.1:%%PORT_HTTP%%;
+        # a small send buffer keeps large answers in nginx until read
+        listen 127.0.0.1:%%PORT_HTTP%% sndbuf=32k;
         location /vstream/ { vstream_admin; }
     }
 }
@@ -90,7 +93,7 @@ $t->write_file('conf/nginx.conf', $conf);
 $t->run;
 
 $pid = fork // die;
-if ($pid == 0) { flood(1000, 25); exit 0 }
+if ($pid == 0) { flood(1000, 120); exit 0 }    # killed when done
 push @{ $t->{pids} }, $pid;
 
 ok(wait_for(sub { $t->json('/vstream/status')->{totals}{streams} >= 1000 }, 30),
@@ -122,6 +125,57 @@ SKIP: {
     $t->write_file('metrics.txt', $m->{content});
     my $out = `promtool check metrics < @{[$t->prefix]}/metrics.txt 2>&1`;
     is($?, 0, 'promtool accepts the exposition at 1,000 streams') or diag($out);
+}
+
+# Large answers reuse buffers the worker keeps.  Eight answers in flight at
+# once (more than it keeps; sndbuf=32k holds them in nginx until read), each
+# asked for after one more stream was dropped, so that each differs: read
+# only after all were asked for, each must be whole and its own.
+{
+    my $port = $t->port('http');
+    my @socks;
+    for my $i (0 .. 7) {
+        my $gone = 's' . ($i + 1);
+        $t->http('DELETE', "/vstream/streams/live/$gone");
+        wait_for(sub { $t->get("/vstream/streams/live/$gone")->{status} == 404 }, 5);
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                      Timeout => 10) or die "connect: $!";
+        my $path = $i % 2 ? '/vstream/metrics' : '/vstream/status';
+        print $s "GET $path HTTP/1.0\r\nHost: x\r\n\r\n";
+        push @socks, [$s, $path, 999 - $i];
+    }
+    my ($whole, $mine, @seen) = (0, 0);
+    for my $c (@socks) {
+        my ($s, $path, $want) = @$c;
+        local $/;
+        my $resp = eval {
+            local $SIG{ALRM} = sub { die "timeout\n" };
+            alarm 20;
+            my $r = <$s>;
+            alarm 0;
+            $r;
+        } // '';
+        close $s;
+        my ($head, $body) = split /\r\n\r\n/, $resp, 2;
+        $body //= '';
+        my ($clen) = $head =~ /Content-Length: (\d+)/i;
+        $whole++ if defined $clen && length($body) == $clen;
+        my $n;
+        if ($path eq '/vstream/status') {
+            my $doc = eval { JSON::PP->new->decode($body) };
+            $n = $doc && $doc->{totals}{streams} == @{ $doc->{streams} }
+                 ? $doc->{totals}{streams} : -1;
+        } else {
+            my ($g) = $body =~ /^vstream_streams\{app="live"\} (\d+)$/m;
+            my $series = () = $body =~ /^vstream_stream_received_bytes_total\{/mg;
+            $n = defined $g && $g == $series ? $g : -1;
+        }
+        push @seen, $n;
+        $mine++ if $n == $want;
+    }
+    is($whole, 8, 'eight large answers in flight at once: each is whole');
+    is($mine, 8, 'and each is its own (streams listed: 999 down to 992)')
+        or diag("listed: @seen");
 }
 
 $t->kill_process($pid);
