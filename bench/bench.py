@@ -792,9 +792,9 @@ def main():
                     help='comma-separated parts to run')
     ap.add_argument('--rounds', type=int, default=5,
                     help='rounds of the status comparison')
-    ap.add_argument('--ingest-rounds', type=int, default=11)
+    ap.add_argument('--ingest-rounds', type=int, default=21)
     ap.add_argument('--ingest-streams', type=int, default=20)
-    ap.add_argument('--ingest-loops', type=int, default=30)
+    ap.add_argument('--ingest-loops', type=int, default=90)
     ap.add_argument('--status-streams', default='20,1000,10000')
     ap.add_argument('--wrk-seconds', type=int, default=2)
     ap.add_argument('--wrk-connections', type=int, default=16)
