@@ -416,6 +416,7 @@ void
 ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
 {
     ngx_uint_t             i, n, ndead;
+    ngx_uint_t             reaped[NGX_VSTREAM_REAP_PIDS];
     ngx_pid_t              pids[NGX_VSTREAM_REAP_PIDS];
     ngx_queue_t           *q, *next;
     ngx_vstream_stream_t  *st;
@@ -460,6 +461,8 @@ ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
         return;
     }
 
+    ngx_memzero(reaped, sizeof(reaped));
+
     ngx_shmtx_lock(&shm->shpool->mutex);
 
     for (q = ngx_queue_head(&shm->sh->streams);
@@ -471,20 +474,25 @@ ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
 
         for (i = 0; i < ndead; i++) {
             if (st->pid == pids[i]) {
-                ngx_log_error(NGX_LOG_WARN, log, 0,
-                              "vstream: reaped stream \"%*s/%*s\" of "
-                              "worker %P, which is gone",
-                              (size_t) st->app_len, ngx_vstream_stream_app(st),
-                              (size_t) st->name_len,
-                              ngx_vstream_stream_name(st), st->pid);
                 ngx_vstream_shm_free_locked(shm, st);
                 shm->sh->t.reaped++;
+                reaped[i]++;
                 break;
             }
         }
     }
 
     ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    /* logged after the lock: a dead worker may have held thousands */
+
+    for (i = 0; i < ndead; i++) {
+        if (reaped[i]) {
+            ngx_log_error(NGX_LOG_WARN, log, 0,
+                          "vstream: reaped %ui stream(s) of worker %P, "
+                          "which is gone", reaped[i], pids[i]);
+        }
+    }
 }
 
 
