@@ -25,6 +25,12 @@
 /* nginx-rtmp bounds names to 256 bytes with the NUL; so do we */
 #define NGX_VSTREAM_NAME_MAX         255
 
+/*
+ * nginx-rtmp reads a publish's "NAME?ARGS" into 256 bytes and silently cuts
+ * a longer string at 255: a string that long may have lost its end
+ */
+#define NGX_VSTREAM_PUBLISH_MAX      255
+
 /* the bitrate window: samples are taken at every flush tick */
 #define NGX_VSTREAM_TICK             500
 #define NGX_VSTREAM_BITRATE_SAMPLES  11
@@ -39,6 +45,10 @@ typedef enum {
     NGX_VSTREAM_DENY_ZONE_FULL,
     NGX_VSTREAM_DENY_BAD_NAME,
     NGX_VSTREAM_DENY_DUPLICATE,
+    NGX_VSTREAM_DENY_SECOND_PUBLISH,
+    NGX_VSTREAM_DENY_EXP_TOO_FAR,
+    NGX_VSTREAM_DENY_NAME_TOO_LONG,
+    NGX_VSTREAM_DENY_RTMP,
     NGX_VSTREAM_DENY_MAX
 } ngx_vstream_reason_e;
 
@@ -79,6 +89,7 @@ typedef struct {
     ngx_queue_t                queue;
 
     ngx_pid_t                  pid;       /* the worker holding the publisher */
+    uint64_t                   pid_start; /* and its start time: see reap */
     ngx_atomic_uint_t          conn;      /* its connection number there */
     uint64_t                   started_ms;
 
@@ -249,6 +260,9 @@ ngx_int_t ngx_vstream_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data);
 ngx_vstream_stream_t *ngx_vstream_shm_add(ngx_vstream_shm_t *shm,
     ngx_str_t *app, ngx_str_t *name, ngx_str_t *addr, ngx_atomic_uint_t conn,
     ngx_uint_t *reason);
+void ngx_vstream_shm_started(ngx_vstream_shm_t *shm, ngx_str_t *app);
+void ngx_vstream_shm_set_owner(uint64_t start);
+uint64_t ngx_vstream_pid_start(ngx_pid_t pid);
 void ngx_vstream_shm_remove(ngx_vstream_shm_t *shm, ngx_vstream_stream_t *st,
     ngx_vstream_counters_t *last);
 void ngx_vstream_shm_deny(ngx_vstream_shm_t *shm, ngx_uint_t reason,

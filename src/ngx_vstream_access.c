@@ -101,8 +101,8 @@ ngx_vstream_access_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-void
-ngx_vstream_access_merge(ngx_vstream_access_t *conf,
+char *
+ngx_vstream_access_merge(ngx_conf_t *cf, ngx_vstream_access_t *conf,
     ngx_vstream_access_t *prev)
 {
     if (conf->allow == NGX_CONF_UNSET_PTR) {
@@ -112,6 +112,16 @@ ngx_vstream_access_merge(ngx_vstream_access_t *conf,
 
     ngx_conf_merge_ptr_value(conf->allow, prev->allow, NULL);
     ngx_conf_merge_ptr_value(conf->secret, prev->secret, NULL);
+    ngx_conf_merge_sec_value(conf->max_ttl, prev->max_ttl,
+                             NGX_VSTREAM_MAX_TTL_DEFAULT);
+
+    if (conf->max_ttl <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"vstream_ingest_max_ttl\" must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -136,11 +146,12 @@ ngx_vstream_access_addr(ngx_vstream_access_t *va, struct sockaddr *sa)
  * A signed key: the stream name's arguments carry exp=UNIX and sig=SIG,
  * SIG = base64url (no padding) of HMAC-SHA256(secret, "APP/NAME:EXP").
  * The signature is checked before the expiry, so a forged key learns
- * nothing about time.
+ * nothing about time.  A key may not be valid for longer than max_ttl
+ * from now: a leaked key with an exp in the year 5138 is no key at all.
  */
 
 ngx_int_t
-ngx_vstream_access_key(ngx_vstream_secret_t *secret, ngx_str_t *app,
+ngx_vstream_access_key(ngx_vstream_access_t *va, ngx_str_t *app,
     ngx_str_t *name, ngx_str_t *args, time_t now)
 {
     u_char        msg[2 * NGX_VSTREAM_NAME_MAX + NGX_TIME_T_LEN + 3];
@@ -166,8 +177,8 @@ ngx_vstream_access_key(ngx_vstream_secret_t *secret, ngx_str_t *app,
     src.data = msg;
     src.len = ngx_sprintf(msg, "%V/%V:%V", app, name, &e) - msg;
 
-    if (HMAC(EVP_sha256(), secret->value.data, (int) secret->value.len,
-             src.data, src.len, mac, &maclen)
+    if (HMAC(EVP_sha256(), va->secret->value.data,
+             (int) va->secret->value.len, src.data, src.len, mac, &maclen)
         == NULL)
     {
         return NGX_VSTREAM_DENY_SIGNATURE;
@@ -186,6 +197,10 @@ ngx_vstream_access_key(ngx_vstream_secret_t *secret, ngx_str_t *app,
 
     if (exp < now) {
         return NGX_VSTREAM_DENY_EXPIRED;
+    }
+
+    if (exp - now > va->max_ttl) {
+        return NGX_VSTREAM_DENY_EXP_TOO_FAR;
     }
 
     return NGX_OK;

@@ -13,10 +13,15 @@
 #include "ngx_vstream.h"
 
 
+/* the longest a signed key may be valid from now: a day */
+#define NGX_VSTREAM_MAX_TTL_DEFAULT  86400
+
+
 typedef struct {
     ngx_array_t            *allow;     /* ngx_cidr_t; NULL: anyone */
     ngx_uint_t              allow_all;
     ngx_vstream_secret_t   *secret;    /* NULL: no key needed */
+    time_t                  max_ttl;   /* the latest exp: now + this */
 } ngx_vstream_access_t;
 
 
@@ -24,11 +29,11 @@ char *ngx_vstream_access_allow(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_vstream_access_secret(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-void ngx_vstream_access_merge(ngx_vstream_access_t *conf,
+char *ngx_vstream_access_merge(ngx_conf_t *cf, ngx_vstream_access_t *conf,
     ngx_vstream_access_t *prev);
 ngx_int_t ngx_vstream_access_addr(ngx_vstream_access_t *va,
     struct sockaddr *sa);
-ngx_int_t ngx_vstream_access_key(ngx_vstream_secret_t *secret,
+ngx_int_t ngx_vstream_access_key(ngx_vstream_access_t *va,
     ngx_str_t *app, ngx_str_t *name, ngx_str_t *args, time_t now);
 
 

@@ -54,6 +54,10 @@ ngx_str_t  ngx_vstream_reasons[] = {
     ngx_string("zone_full"),
     ngx_string("bad_name"),
     ngx_string("duplicate"),
+    ngx_string("second_publish"),
+    ngx_string("exp_too_far"),
+    ngx_string("name_too_long"),
+    ngx_string("rtmp"),
     ngx_null_string
 };
 

@@ -18,7 +18,7 @@
 /* bytes of one stream's output beside its escaped names */
 #define NGX_VSTREAM_JSON_STREAM   1536
 #define NGX_VSTREAM_JSON_DENIAL   256
-#define NGX_VSTREAM_JSON_APP      512
+#define NGX_VSTREAM_JSON_APP      1024
 #define NGX_VSTREAM_JSON_FIXED    2048
 #define NGX_VSTREAM_PROM_STREAM   2560
 #define NGX_VSTREAM_PROM_APP      2048

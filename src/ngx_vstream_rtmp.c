@@ -54,6 +54,11 @@ typedef struct {
 
 static ngx_int_t ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s,
     ngx_rtmp_publish_t *v);
+static ngx_uint_t ngx_vstream_rtmp_check(ngx_rtmp_session_t *s,
+    ngx_vstream_rtmp_app_conf_t *vacf, ngx_str_t *name, ngx_str_t *args);
+static ngx_int_t ngx_vstream_rtmp_started(ngx_rtmp_session_t *s);
+static void ngx_vstream_rtmp_refused(ngx_rtmp_session_t *s,
+    ngx_vstream_rtmp_app_conf_t *vacf, ngx_uint_t reason, ngx_str_t *name);
 static ngx_int_t ngx_vstream_rtmp_close_stream(ngx_rtmp_session_t *s,
     ngx_rtmp_close_stream_t *v);
 static ngx_int_t ngx_vstream_rtmp_av(ngx_rtmp_session_t *s,
@@ -102,6 +107,13 @@ static ngx_command_t  ngx_vstream_rtmp_commands[] = {
       ngx_vstream_access_secret,
       NGX_RTMP_APP_CONF_OFFSET,
       offsetof(ngx_vstream_rtmp_app_conf_t, access.secret),
+      NULL },
+
+    { ngx_string("vstream_ingest_max_ttl"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_vstream_rtmp_app_conf_t, access.max_ttl),
       NULL },
 
     { ngx_string("vstream_hls_path"),
@@ -171,10 +183,17 @@ ngx_module_t  ngx_vstream_rtmp_module = {
 };
 
 
+/*
+ * Every publish command is checked, the second one on a connection too:
+ * nginx-rtmp would let it rename the connection's HLS output (even onto a
+ * live stream's files) with no key.  A connection publishes one stream at
+ * a time, so a publish while its first stream is live is refused.  The
+ * application's "vstream off" turns off the record, never the checks.
+ */
+
 static ngx_int_t
 ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
 {
-    u_char                       logname[NGX_VSTREAM_LOG_NAME + 4];
     ngx_int_t                    rc;
     ngx_str_t                    name, args, *addr;
     ngx_uint_t                   reason;
@@ -185,20 +204,11 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
 
     vacf = ngx_rtmp_get_module_app_conf(s, ngx_vstream_rtmp_module);
 
-    if (vacf == NULL || !vacf->enable || s->auto_pushed || s->relay) {
-        goto next;
+    if (vacf == NULL || s->auto_pushed || s->relay) {
+        return next_publish(s, v);
     }
 
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
-    if (shm == NULL) {
-        goto next;
-    }
-
-    ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
-    if (ctx && ctx->st) {
-        /* a second stream on the same connection: counted on the first */
-        goto next;
-    }
 
     name.data = v->name;
     name.len = ngx_strlen(v->name);
@@ -206,20 +216,21 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
     args.len = ngx_strlen(v->args);
     addr = &s->connection->addr_text;
 
-    reason = ngx_vstream_access_addr(&vacf->access, s->connection->sockaddr);
+    ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
 
-    if (reason == NGX_OK && !ngx_vstream_name_is_safe(name.data, name.len)) {
-        reason = NGX_VSTREAM_DENY_BAD_NAME;
+    if (ctx && ctx->st) {
+        reason = NGX_VSTREAM_DENY_SECOND_PUBLISH;
+        goto denied;
     }
 
-    if (reason == NGX_OK && vacf->access.secret) {
-        reason = ngx_vstream_access_key(vacf->access.secret, &s->app, &name,
-                                        &args, ngx_time());
-    }
+    reason = ngx_vstream_rtmp_check(s, vacf, &name, &args);
 
     if (reason != NGX_OK) {
-        ngx_vstream_shm_deny(shm, reason, addr, &s->app, &name);
         goto denied;
+    }
+
+    if (!vacf->enable) {
+        return next_publish(s, v);
     }
 
     st = ngx_vstream_shm_add(shm, &s->app, &name, addr,
@@ -231,7 +242,7 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
                           "raise \"vstream_zone\"", shm->sh->nstreams);
         }
 
-        goto denied;
+        goto refused;
     }
 
     if (ctx == NULL) {
@@ -248,7 +259,6 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
 
     ctx->session = s;
     ctx->shm = shm;
-    ctx->st = st;
     ctx->webhook = &vacf->webhook;
     ctx->name.data = ngx_pstrdup(s->connection->pool, &name);
     ctx->name.len = name.len;
@@ -257,11 +267,29 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
 
     if (ctx->name.data == NULL || ctx->app.data == NULL) {
         ngx_vstream_shm_remove(shm, st, NULL);
-        ctx->st = NULL;
         return NGX_ERROR;
     }
 
+    /*
+     * What follows in the chain (nginx-rtmp's own "deny publish", notify,
+     * live) may still refuse it: only a publish that started is counted
+     * and announced.
+     */
+
+    rc = next_publish(s, v);
+
+    if (rc != NGX_OK || !ngx_vstream_rtmp_started(s)) {
+        ngx_vstream_shm_remove(shm, st, NULL);
+        reason = NGX_VSTREAM_DENY_RTMP;
+        ngx_vstream_shm_deny(shm, reason, addr, &s->app, &name);
+        ngx_vstream_rtmp_refused(s, vacf, reason, &name);
+        return rc;
+    }
+
+    ctx->st = st;
     ngx_queue_insert_tail(&ngx_vstream_rtmp_publishers, &ctx->queue);
+
+    ngx_vstream_shm_started(shm, &s->app);
 
     ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
                   "vstream: publish accepted: client %V, app \"%V\", "
@@ -271,31 +299,93 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
                               &ctx->app, &ctx->name, addr, NGX_VSTREAM_DENY_MAX,
                               s->connection->log);
 
-    rc = next_publish(s, v);
-
-    if (rc != NGX_OK) {
-        ngx_vstream_rtmp_release(ctx);
-    }
-
-    return rc;
+    return NGX_OK;
 
 denied:
+
+    ngx_vstream_shm_deny(shm, reason, addr, &s->app, &name);
+
+refused:
+
+    ngx_vstream_rtmp_refused(s, vacf, reason, &name);
+
+    return NGX_ERROR;
+}
+
+
+/* the checks of a publish, in order: NGX_OK or the reason to refuse */
+
+static ngx_uint_t
+ngx_vstream_rtmp_check(ngx_rtmp_session_t *s,
+    ngx_vstream_rtmp_app_conf_t *vacf, ngx_str_t *name, ngx_str_t *args)
+{
+    size_t      len;
+    ngx_uint_t  reason;
+
+    reason = ngx_vstream_access_addr(&vacf->access, s->connection->sockaddr);
+
+    if (reason != NGX_OK) {
+        return reason;
+    }
+
+    len = name->len + (args->len ? 1 + args->len : 0);
+
+    if (len >= NGX_VSTREAM_PUBLISH_MAX) {
+        /* nginx-rtmp may have cut it: its key or its name is not whole */
+        return NGX_VSTREAM_DENY_NAME_TOO_LONG;
+    }
+
+    if (!ngx_vstream_name_is_safe(name->data, name->len)) {
+        return NGX_VSTREAM_DENY_BAD_NAME;
+    }
+
+    if (vacf->access.secret) {
+        return ngx_vstream_access_key(&vacf->access, &s->app, name, args,
+                                      ngx_time());
+    }
+
+    return NGX_OK;
+}
+
+
+/* nginx-rtmp's live module declines a publish without saying so */
+
+static ngx_int_t
+ngx_vstream_rtmp_started(ngx_rtmp_session_t *s)
+{
+    ngx_rtmp_live_ctx_t       *lctx;
+    ngx_rtmp_live_app_conf_t  *lacf;
+
+    lacf = ngx_rtmp_get_module_app_conf(s, ngx_rtmp_live_module);
+
+    if (lacf == NULL || !lacf->live) {
+        return 1;
+    }
+
+    lctx = ngx_rtmp_get_module_ctx(s, ngx_rtmp_live_module);
+
+    return lctx != NULL && lctx->publishing;
+}
+
+
+static void
+ngx_vstream_rtmp_refused(ngx_rtmp_session_t *s,
+    ngx_vstream_rtmp_app_conf_t *vacf, ngx_uint_t reason, ngx_str_t *name)
+{
+    u_char     logname[NGX_VSTREAM_LOG_NAME + 4];
+    ngx_str_t  *addr;
+
+    addr = &s->connection->addr_text;
 
     ngx_log_error(NGX_LOG_WARN, s->connection->log, 0,
                   "vstream: publish refused: client %V, app \"%V\", "
                   "stream \"%s\", reason %V",
-                  addr, &s->app, ngx_vstream_rtmp_log_name(logname, &name),
+                  addr, &s->app, ngx_vstream_rtmp_log_name(logname, name),
                   &ngx_vstream_reasons[reason]);
 
     ngx_vstream_webhook_event(&vacf->webhook, NGX_VSTREAM_EVENT_DENIED,
-                              &s->app, &name, addr, reason,
+                              &s->app, name, addr, reason,
                               s->connection->log);
-
-    return NGX_ERROR;
-
-next:
-
-    return next_publish(s, v);
 }
 
 
@@ -577,6 +667,8 @@ ngx_vstream_rtmp_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    ngx_vstream_shm_set_owner(ngx_vstream_pid_start(ngx_pid));
+
     ngx_vstream_rtmp_timer.handler = ngx_vstream_rtmp_tick;
     ngx_vstream_rtmp_timer.log = cycle->log;
     ngx_vstream_rtmp_timer.data = cycle;
@@ -633,6 +725,7 @@ ngx_vstream_rtmp_create_app_conf(ngx_conf_t *cf)
     vacf->enable = NGX_CONF_UNSET;
     vacf->access.allow = NGX_CONF_UNSET_PTR;
     vacf->access.secret = NGX_CONF_UNSET_PTR;
+    vacf->access.max_ttl = NGX_CONF_UNSET;
 
     ngx_vstream_webhook_create_conf(&vacf->webhook);
 
@@ -649,7 +742,11 @@ ngx_vstream_rtmp_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->enable, prev->enable, 1);
     ngx_conf_merge_str_value(conf->hls_path, prev->hls_path, "");
 
-    ngx_vstream_access_merge(&conf->access, &prev->access);
+    if (ngx_vstream_access_merge(cf, &conf->access, &prev->access)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
 
     return ngx_vstream_webhook_merge_conf(cf, &conf->webhook, &prev->webhook);
 }

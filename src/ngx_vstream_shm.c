@@ -16,6 +16,7 @@
 #define NGX_VSTREAM_REAP_PIDS  64
 
 
+static ngx_int_t ngx_vstream_shm_resized(ngx_shm_zone_t *shm_zone);
 static void ngx_vstream_shm_rbtree_insert(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
 static ngx_int_t ngx_vstream_shm_cmp(ngx_vstream_stream_t *st,
@@ -28,7 +29,11 @@ static void ngx_vstream_shm_free_locked(ngx_vstream_shm_t *shm,
     ngx_vstream_stream_t *st);
 static void ngx_vstream_shm_deny_locked(ngx_vstream_shm_t *shm,
     ngx_uint_t reason, ngx_str_t *addr, ngx_str_t *app, ngx_str_t *name);
-static ngx_int_t ngx_vstream_pid_alive(ngx_pid_t pid);
+static ngx_int_t ngx_vstream_owner_alive(ngx_pid_t pid, uint64_t start);
+
+
+/* this worker's start time, kept in the records it owns */
+static uint64_t  ngx_vstream_owner_start;
 
 
 ngx_int_t
@@ -46,6 +51,10 @@ ngx_vstream_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         shm->sh = oshm->sh;
         shm->shpool = oshm->shpool;
         return NGX_OK;
+    }
+
+    if (ngx_vstream_shm_resized(shm_zone)) {
+        return NGX_ERROR;
     }
 
     shm->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
@@ -83,6 +92,60 @@ ngx_vstream_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     shm->shpool->log_nomem = 0;
 
     return NGX_OK;
+}
+
+
+/*
+ * nginx keeps a zone across a reload only when its size is unchanged; a
+ * new size means a new, empty zone.  Workers of the old configuration go on
+ * serving their publishers (an RTMP connection outlives a reload) and
+ * write to the old zone, so its records cannot be carried over: they would
+ * freeze.  As limit_req does for a changed key, the reload is refused.
+ */
+
+static ngx_int_t
+ngx_vstream_shm_resized(ngx_shm_zone_t *shm_zone)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_shm_zone_t   *oz;
+
+    /* while a new cycle is made, ngx_cycle is still the running one */
+
+    part = &((ngx_cycle_t *) ngx_cycle)->shared_memory.part;
+    oz = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                break;
+            }
+
+            part = part->next;
+            oz = part->elts;
+            i = 0;
+        }
+
+        if (oz[i].tag != shm_zone->tag
+            || oz[i].shm.name.len != shm_zone->shm.name.len
+            || ngx_strncmp(oz[i].shm.name.data, shm_zone->shm.name.data,
+                           shm_zone->shm.name.len)
+               != 0
+            || oz[i].shm.size == shm_zone->shm.size)
+        {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                      "\"vstream_zone\" cannot change from %uz to %uz "
+                      "on reload: the live streams are in the old zone; "
+                      "keep the old size, or restart nginx to resize",
+                      oz[i].shm.size, shm_zone->shm.size);
+        return 1;
+    }
+
+    return 0;
 }
 
 
@@ -227,20 +290,45 @@ ngx_vstream_stream_t *
 ngx_vstream_shm_add(ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name,
     ngx_str_t *addr, ngx_atomic_uint_t conn, ngx_uint_t *reason)
 {
+    uint64_t               start;
+    ngx_pid_t              pid;
+    ngx_uint_t             alive;
     ngx_vstream_app_t     *a;
     ngx_vstream_stream_t  *st;
 
+    alive = 0;
+    pid = 0;
+    start = 0;
+
     ngx_shmtx_lock(&shm->shpool->mutex);
 
-    st = ngx_vstream_shm_lookup_locked(shm, app, name);
+    for ( ;; ) {
+        st = ngx_vstream_shm_lookup_locked(shm, app, name);
 
-    if (st) {
-        if (st->pid != ngx_pid && ngx_vstream_pid_alive(st->pid)) {
-            *reason = NGX_VSTREAM_DENY_DUPLICATE;
-            goto denied;
+        if (st == NULL) {
+            break;
         }
 
-        if (st->pid == ngx_pid && st->conn != conn) {
+        if (st->pid == ngx_pid && st->pid_start == ngx_vstream_owner_start) {
+            if (st->conn != conn) {
+                *reason = NGX_VSTREAM_DENY_DUPLICATE;
+                goto denied;
+            }
+
+        } else if (st->pid != pid || st->pid_start != start) {
+
+            /* the owner is another process: probed with the lock released */
+
+            pid = st->pid;
+            start = st->pid_start;
+
+            ngx_shmtx_unlock(&shm->shpool->mutex);
+            alive = ngx_vstream_owner_alive(pid, start);
+            ngx_shmtx_lock(&shm->shpool->mutex);
+
+            continue;
+
+        } else if (alive) {
             *reason = NGX_VSTREAM_DENY_DUPLICATE;
             goto denied;
         }
@@ -248,6 +336,7 @@ ngx_vstream_shm_add(ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name,
         /* left behind by a worker that died */
         ngx_vstream_shm_free_locked(shm, st);
         shm->sh->t.reaped++;
+        break;
     }
 
     st = ngx_slab_calloc_locked(shm->shpool, offsetof(ngx_vstream_stream_t,
@@ -266,6 +355,7 @@ ngx_vstream_shm_add(ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name,
     }
 
     st->pid = ngx_pid;
+    st->pid_start = ngx_vstream_owner_start;
     st->conn = conn;
     st->started_ms = ngx_vstream_unix_ms();
     st->app_len = app->len;
@@ -282,9 +372,6 @@ ngx_vstream_shm_add(ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name,
     shm->sh->nstreams++;
     shm->sh->names_len += app->len + name->len;
 
-    a->accepted++;
-    shm->sh->t.publish_accepted++;
-
     ngx_shmtx_unlock(&shm->shpool->mutex);
 
     return st;
@@ -296,6 +383,27 @@ denied:
     ngx_shmtx_unlock(&shm->shpool->mutex);
 
     return NULL;
+}
+
+
+/* a record's publish started: counted now, not when it was reserved */
+
+void
+ngx_vstream_shm_started(ngx_vstream_shm_t *shm, ngx_str_t *app)
+{
+    ngx_vstream_app_t  *a;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    a = ngx_vstream_shm_app_locked(shm, app);
+
+    if (a) {
+        a->accepted++;
+    }
+
+    shm->sh->t.publish_accepted++;
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
 }
 
 
@@ -398,18 +506,104 @@ ngx_vstream_shm_drop(ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name)
 }
 
 
-static ngx_int_t
-ngx_vstream_pid_alive(ngx_pid_t pid)
+/*
+ * A worker is known by its pid and its start time: once a worker is gone,
+ * its pid may be given to any other process, and kill(pid, 0) alone would
+ * keep the dead worker's records (their names refused as duplicates) for
+ * as long as that process lives.  The start time is the kernel's, in clock
+ * ticks since boot (field 22 of /proc/PID/stat); where there is no /proc
+ * (0), the pid alone decides.
+ */
+
+void
+ngx_vstream_shm_set_owner(uint64_t start)
 {
-    return kill(pid, 0) == 0 || ngx_errno != NGX_ESRCH;
+    ngx_vstream_owner_start = start;
+}
+
+
+uint64_t
+ngx_vstream_pid_start(ngx_pid_t pid)
+{
+    u_char     *p, *last;
+    ssize_t     n;
+    uint64_t    start;
+    ngx_fd_t    fd;
+    ngx_uint_t  field;
+    u_char      path[sizeof("/proc//stat") + NGX_INT64_LEN];
+    u_char      buf[1024];
+
+    ngx_sprintf(path, "/proc/%P/stat%Z", pid);
+
+    fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE) {
+        return 0;
+    }
+
+    n = ngx_read_fd(fd, buf, sizeof(buf));
+    ngx_close_file(fd);
+
+    if (n <= 0) {
+        return 0;
+    }
+
+    /* "PID (COMM) STATE ...": COMM may hold spaces and ")" */
+
+    last = buf + n;
+
+    for (p = last - 1; p > buf && *p != ')'; p--) { /* void */ }
+
+    if (p == buf) {
+        return 0;
+    }
+
+    field = 2;
+    start = 0;
+
+    for (p++; p < last; p++) {
+        if (*p == ' ') {
+            field++;
+            continue;
+        }
+
+        if (field == 22) {
+            if (*p < '0' || *p > '9') {
+                break;
+            }
+
+            start = start * 10 + (*p - '0');
+        }
+    }
+
+    return start;
+}
+
+
+static ngx_int_t
+ngx_vstream_owner_alive(ngx_pid_t pid, uint64_t start)
+{
+    uint64_t  now;
+
+    if (kill(pid, 0) == -1 && ngx_errno == NGX_ESRCH) {
+        return 0;
+    }
+
+    if (start == 0) {
+        return 1;
+    }
+
+    now = ngx_vstream_pid_start(pid);
+
+    /* unreadable (another pid namespace, a race): not proof of death */
+    return now == 0 || now == start;
 }
 
 
 /*
  * Records belong to the worker that accepted the publisher.  A worker
- * killed hard never closes them: find the pids of other workers (a short
- * walk under the lock), probe them with the lock released, and remove the
- * records of the dead ones.
+ * killed hard never closes them: find the owners other than this worker
+ * (a short walk under the lock), probe them with the lock released, and
+ * remove the records of the dead ones.
  */
 
 void
@@ -418,6 +612,7 @@ ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
     ngx_uint_t             i, n, ndead;
     ngx_uint_t             reaped[NGX_VSTREAM_REAP_PIDS];
     ngx_pid_t              pids[NGX_VSTREAM_REAP_PIDS];
+    uint64_t               starts[NGX_VSTREAM_REAP_PIDS];
     ngx_queue_t           *q, *next;
     ngx_vstream_stream_t  *st;
 
@@ -432,18 +627,20 @@ ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
     {
         st = ngx_queue_data(q, ngx_vstream_stream_t, queue);
 
-        if (st->pid == ngx_pid) {
+        if (st->pid == ngx_pid && st->pid_start == ngx_vstream_owner_start) {
             continue;
         }
 
         for (i = 0; i < n; i++) {
-            if (pids[i] == st->pid) {
+            if (pids[i] == st->pid && starts[i] == st->pid_start) {
                 break;
             }
         }
 
         if (i == n) {
-            pids[n++] = st->pid;
+            pids[n] = st->pid;
+            starts[n] = st->pid_start;
+            n++;
         }
     }
 
@@ -452,8 +649,10 @@ ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
     ndead = 0;
 
     for (i = 0; i < n; i++) {
-        if (!ngx_vstream_pid_alive(pids[i])) {
-            pids[ndead++] = pids[i];
+        if (!ngx_vstream_owner_alive(pids[i], starts[i])) {
+            pids[ndead] = pids[i];
+            starts[ndead] = starts[i];
+            ndead++;
         }
     }
 
@@ -473,7 +672,7 @@ ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log)
         st = ngx_queue_data(q, ngx_vstream_stream_t, queue);
 
         for (i = 0; i < ndead; i++) {
-            if (st->pid == pids[i]) {
+            if (st->pid == pids[i] && st->pid_start == starts[i]) {
                 ngx_vstream_shm_free_locked(shm, st);
                 shm->sh->t.reaped++;
                 reaped[i]++;

@@ -1,10 +1,17 @@
 
 /*
- * vstream: webhooks.  The RTMP part queues an event (a JSON body made with
- * Jansson) in the worker; one task at a time carries the oldest event to an
- * nginx thread pool, where libcurl POSTs it with timeouts and bounded
- * retries.  Delivery is serial per worker, so a receiver sees a worker's
- * events in order.  The event loop never waits on the network.
+ * vstream: webhooks.  The RTMP part queues an event in the worker; one task
+ * at a time carries the oldest event to an nginx thread pool, where libcurl
+ * POSTs it (a JSON body made with Jansson) with timeouts and bounded
+ * retries.  The event loop never waits on the network.
+ *
+ * Events of publishes that started (publish, publish_done) and refusals
+ * (publish_denied) wait in two queues with budgets of their own, so that
+ * clients anyone can open never push out what a real stream did: accepted
+ * events go first, in order, and are dropped (oldest first, counted) only
+ * past a budget that holds thousands; refusals wait in a small queue, where
+ * a refusal of the same application, address and reason as one still
+ * waiting only adds to that event's count.
  */
 
 
@@ -22,7 +29,8 @@
 #endif
 
 
-#define NGX_VSTREAM_WEBHOOK_QUEUE     256
+#define NGX_VSTREAM_WEBHOOK_QUEUE     4096    /* accepted events */
+#define NGX_VSTREAM_WEBHOOK_DENIALS   64      /* refusals, coalesced */
 #define NGX_VSTREAM_WEBHOOK_TRIES     3
 #define NGX_VSTREAM_WEBHOOK_CONNECT   2000
 #define NGX_VSTREAM_WEBHOOK_TIMEOUT   5000
@@ -32,9 +40,17 @@
 typedef struct {
     ngx_queue_t                  queue;
     ngx_vstream_webhook_conf_t  *conf;
-    char                        *body;
+    char                        *body;     /* made when it is sent */
     size_t                       len;
     ngx_uint_t                   event;
+    ngx_uint_t                   reason;
+    ngx_uint_t                   count;    /* refusals it stands for */
+    time_t                       at;
+    uint16_t                     app_len;
+    uint16_t                     name_len;
+    uint16_t                     addr_len;
+    u_char                       addr[NGX_VSTREAM_ADDR_LEN];
+    u_char                       data[1];  /* app, then name */
 } ngx_vstream_webhook_event_t;
 
 
@@ -56,8 +72,17 @@ static int ngx_vstream_webhook_progress(void *p, curl_off_t dltotal,
     curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
 static ngx_int_t ngx_vstream_webhook_stopping(void);
 
+static char *ngx_vstream_webhook_body(ngx_vstream_webhook_event_t *ev);
+static ngx_vstream_webhook_event_t *ngx_vstream_webhook_coalesce(
+    ngx_vstream_webhook_conf_t *conf, ngx_str_t *app, ngx_str_t *addr,
+    ngx_uint_t reason);
+static void ngx_vstream_webhook_free(ngx_vstream_webhook_event_t *ev);
+static void ngx_vstream_webhook_drop(ngx_log_t *log, const char *what);
+
 static ngx_queue_t         ngx_vstream_webhook_events;
 static ngx_uint_t          ngx_vstream_webhook_nevents;
+static ngx_queue_t         ngx_vstream_webhook_denials;
+static ngx_uint_t          ngx_vstream_webhook_ndenials;
 static ngx_thread_task_t  *ngx_vstream_webhook_task;
 static ngx_uint_t          ngx_vstream_webhook_busy;
 
@@ -142,10 +167,7 @@ ngx_vstream_webhook_merge_conf(ngx_conf_t *cf,
 }
 
 
-/*
- * Makes the event's body in the event loop (small, bounded) and queues it;
- * a full queue drops its oldest event, counted.
- */
+/* queues an event: a copy of what it says, bounded; no body yet */
 
 void
 ngx_vstream_webhook_event(ngx_vstream_webhook_conf_t *conf, ngx_uint_t event,
@@ -153,87 +175,72 @@ ngx_vstream_webhook_event(ngx_vstream_webhook_conf_t *conf, ngx_uint_t event,
     ngx_log_t *log)
 {
 #if (NGX_THREADS)
-    u_char                        at[sizeof("1970-01-01T00:00:00Z")];
-    char                         *body;
-    json_t                       *obj, *s;
-    ngx_tm_t                      tm;
+    size_t                        app_len, name_len;
     ngx_queue_t                  *q;
-    ngx_vstream_shm_t            *shm;
     ngx_vstream_webhook_event_t  *ev, *old;
 
     if (conf->url.len == 0 || conf->pool == NULL) {
         return;
     }
 
-    ngx_gmtime(ngx_time(), &tm);
-    ngx_sprintf(at, "%4d-%02d-%02dT%02d:%02d:%02dZ%Z",
-                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
-
-    obj = json_object();
-    if (obj == NULL) {
-        return;
-    }
-
-    json_object_set_new(obj, "event",
-                        json_string(ngx_vstream_webhook_names[event]));
-    json_object_set_new(obj, "app",
-                        json_stringn((char *) app->data, app->len));
-
-    /* a refused name may be any bytes: not valid UTF-8 means null */
-    s = json_stringn((char *) name->data, name->len);
-    json_object_set_new(obj, "stream", s ? s : json_null());
-
-    json_object_set_new(obj, "addr",
-                        json_stringn((char *) addr->data, addr->len));
-    json_object_set_new(obj, "at", json_string((char *) at));
-    json_object_set_new(obj, "worker_pid", json_integer(ngx_pid));
-
     if (event == NGX_VSTREAM_EVENT_DENIED) {
-        json_object_set_new(obj, "reason",
-                            json_stringn((char *)
-                                         ngx_vstream_reasons[reason].data,
-                                         ngx_vstream_reasons[reason].len));
+        ev = ngx_vstream_webhook_coalesce(conf, app, addr, reason);
+
+        if (ev) {
+            ev->count++;
+            return;
+        }
+
+        if (ngx_vstream_webhook_ndenials >= NGX_VSTREAM_WEBHOOK_DENIALS) {
+            /* a refusal never pushes anything out: it is the one dropped */
+            ngx_vstream_webhook_drop(log, "refusal");
+            return;
+        }
     }
 
-    body = json_dumps(obj, JSON_COMPACT|JSON_SORT_KEYS);
-    json_decref(obj);
+    app_len = ngx_min(app->len, NGX_VSTREAM_NAME_MAX);
+    name_len = ngx_min(name->len, NGX_VSTREAM_NAME_MAX);
 
-    if (body == NULL) {
-        return;
-    }
-
-    ev = ngx_alloc(sizeof(ngx_vstream_webhook_event_t), log);
+    ev = ngx_alloc(offsetof(ngx_vstream_webhook_event_t, data)
+                   + app_len + name_len, log);
     if (ev == NULL) {
-        free(body);
+        ngx_vstream_webhook_drop(log, "event");
         return;
     }
 
     ev->conf = conf;
-    ev->body = body;
-    ev->len = ngx_strlen(body);
+    ev->body = NULL;
+    ev->len = 0;
     ev->event = event;
+    ev->reason = reason;
+    ev->count = 1;
+    ev->at = ngx_time();
+    ev->app_len = app_len;
+    ev->name_len = name_len;
+    ev->addr_len = ngx_min(addr->len, NGX_VSTREAM_ADDR_LEN);
+    ngx_memcpy(ev->addr, addr->data, ev->addr_len);
+    ngx_memcpy(ev->data, app->data, app_len);
+    ngx_memcpy(ev->data + app_len, name->data, name_len);
 
-    if (ngx_vstream_webhook_nevents >= NGX_VSTREAM_WEBHOOK_QUEUE) {
-        q = ngx_queue_head(&ngx_vstream_webhook_events);
-        ngx_queue_remove(q);
-        ngx_vstream_webhook_nevents--;
+    if (event == NGX_VSTREAM_EVENT_DENIED) {
+        ngx_queue_insert_tail(&ngx_vstream_webhook_denials, &ev->queue);
+        ngx_vstream_webhook_ndenials++;
 
-        old = ngx_queue_data(q, ngx_vstream_webhook_event_t, queue);
-        free(old->body);
-        ngx_free(old);
+    } else {
+        if (ngx_vstream_webhook_nevents >= NGX_VSTREAM_WEBHOOK_QUEUE) {
+            q = ngx_queue_head(&ngx_vstream_webhook_events);
+            ngx_queue_remove(q);
+            ngx_vstream_webhook_nevents--;
 
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "vstream: webhook queue full, dropped the oldest event");
+            old = ngx_queue_data(q, ngx_vstream_webhook_event_t, queue);
+            ngx_vstream_webhook_free(old);
 
-        shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
-        if (shm) {
-            ngx_vstream_shm_count(shm, &shm->sh->t.webhook_dropped, 1);
+            ngx_vstream_webhook_drop(log, "oldest event");
         }
-    }
 
-    ngx_queue_insert_tail(&ngx_vstream_webhook_events, &ev->queue);
-    ngx_vstream_webhook_nevents++;
+        ngx_queue_insert_tail(&ngx_vstream_webhook_events, &ev->queue);
+        ngx_vstream_webhook_nevents++;
+    }
 
     ngx_vstream_webhook_post(log);
 
@@ -248,6 +255,8 @@ ngx_vstream_webhook_init_process(ngx_cycle_t *cycle)
 
     ngx_queue_init(&ngx_vstream_webhook_events);
     ngx_vstream_webhook_nevents = 0;
+    ngx_queue_init(&ngx_vstream_webhook_denials);
+    ngx_vstream_webhook_ndenials = 0;
     ngx_vstream_webhook_busy = 0;
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -275,7 +284,11 @@ ngx_vstream_webhook_init_process(ngx_cycle_t *cycle)
 
 #if (NGX_THREADS)
 
-/* hands the oldest event to the thread pool unless one is in flight */
+/*
+ * Hands the oldest event to the thread pool unless one is in flight:
+ * accepted events first, then refusals.  The body is made here, in the
+ * event loop (small and bounded), so a refusal's count is the latest.
+ */
 
 static void
 ngx_vstream_webhook_post(ngx_log_t *log)
@@ -287,31 +300,151 @@ ngx_vstream_webhook_post(ngx_log_t *log)
 
     task = ngx_vstream_webhook_task;
 
-    if (ngx_vstream_webhook_busy || task == NULL
-        || ngx_queue_empty(&ngx_vstream_webhook_events))
-    {
+    if (ngx_vstream_webhook_busy || task == NULL) {
         return;
     }
 
-    q = ngx_queue_head(&ngx_vstream_webhook_events);
-    ngx_queue_remove(q);
-    ngx_vstream_webhook_nevents--;
+    for ( ;; ) {
 
-    ev = ngx_queue_data(q, ngx_vstream_webhook_event_t, queue);
+        if (!ngx_queue_empty(&ngx_vstream_webhook_events)) {
+            q = ngx_queue_head(&ngx_vstream_webhook_events);
+            ngx_vstream_webhook_nevents--;
+
+        } else if (!ngx_queue_empty(&ngx_vstream_webhook_denials)) {
+            q = ngx_queue_head(&ngx_vstream_webhook_denials);
+            ngx_vstream_webhook_ndenials--;
+
+        } else {
+            return;
+        }
+
+        ngx_queue_remove(q);
+        ev = ngx_queue_data(q, ngx_vstream_webhook_event_t, queue);
+
+        ev->body = ngx_vstream_webhook_body(ev);
+
+        if (ev->body) {
+            ev->len = ngx_strlen(ev->body);
+            break;
+        }
+
+        ngx_vstream_webhook_free(ev);
+        ngx_vstream_webhook_drop(log, "event without a body");
+    }
 
     ctx = task->ctx;
     ngx_memzero(ctx, sizeof(ngx_vstream_webhook_task_ctx_t));
     ctx->ev = ev;
 
     if (ngx_thread_task_post(ev->conf->pool, task) != NGX_OK) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "vstream: webhook task not posted, event dropped");
-        free(ev->body);
-        ngx_free(ev);
+        ngx_vstream_webhook_free(ev);
+        ngx_vstream_webhook_drop(log, "event not posted");
         return;
     }
 
     ngx_vstream_webhook_busy = 1;
+}
+
+
+static char *
+ngx_vstream_webhook_body(ngx_vstream_webhook_event_t *ev)
+{
+    u_char     at[sizeof("1970-01-01T00:00:00Z")];
+    char      *body;
+    json_t    *obj, *s;
+    ngx_tm_t   tm;
+    ngx_str_t *reason;
+
+    ngx_gmtime(ev->at, &tm);
+    ngx_sprintf(at, "%4d-%02d-%02dT%02d:%02d:%02dZ%Z",
+                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+
+    obj = json_object();
+    if (obj == NULL) {
+        return NULL;
+    }
+
+    json_object_set_new(obj, "event",
+                        json_string(ngx_vstream_webhook_names[ev->event]));
+
+    /* a refused name may be any bytes: not valid UTF-8 means null */
+
+    s = json_stringn((char *) ev->data, ev->app_len);
+    json_object_set_new(obj, "app", s ? s : json_null());
+
+    s = json_stringn((char *) ev->data + ev->app_len, ev->name_len);
+    json_object_set_new(obj, "stream", s ? s : json_null());
+
+    json_object_set_new(obj, "addr",
+                        json_stringn((char *) ev->addr, ev->addr_len));
+    json_object_set_new(obj, "at", json_string((char *) at));
+    json_object_set_new(obj, "worker_pid", json_integer(ngx_pid));
+
+    if (ev->event == NGX_VSTREAM_EVENT_DENIED) {
+        reason = &ngx_vstream_reasons[ev->reason];
+        json_object_set_new(obj, "reason",
+                            json_stringn((char *) reason->data, reason->len));
+        json_object_set_new(obj, "count", json_integer(ev->count));
+    }
+
+    body = json_dumps(obj, JSON_COMPACT|JSON_SORT_KEYS);
+    json_decref(obj);
+
+    return body;
+}
+
+
+/* a refusal like one still waiting: same receiver, app, address, reason */
+
+static ngx_vstream_webhook_event_t *
+ngx_vstream_webhook_coalesce(ngx_vstream_webhook_conf_t *conf,
+    ngx_str_t *app, ngx_str_t *addr, ngx_uint_t reason)
+{
+    ngx_queue_t                  *q;
+    ngx_vstream_webhook_event_t  *ev;
+
+    for (q = ngx_queue_head(&ngx_vstream_webhook_denials);
+         q != ngx_queue_sentinel(&ngx_vstream_webhook_denials);
+         q = ngx_queue_next(q))
+    {
+        ev = ngx_queue_data(q, ngx_vstream_webhook_event_t, queue);
+
+        if (ev->conf == conf && ev->reason == reason
+            && ev->app_len == ngx_min(app->len, NGX_VSTREAM_NAME_MAX)
+            && ev->addr_len == ngx_min(addr->len, NGX_VSTREAM_ADDR_LEN)
+            && ngx_memcmp(ev->addr, addr->data, ev->addr_len) == 0
+            && ngx_memcmp(ev->data, app->data, ev->app_len) == 0)
+        {
+            return ev;
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_vstream_webhook_free(ngx_vstream_webhook_event_t *ev)
+{
+    if (ev->body) {
+        free(ev->body);
+    }
+
+    ngx_free(ev);
+}
+
+
+static void
+ngx_vstream_webhook_drop(ngx_log_t *log, const char *what)
+{
+    ngx_vstream_shm_t  *shm;
+
+    ngx_log_error(NGX_LOG_WARN, log, 0,
+                  "vstream: webhook queue: dropped the %s", what);
+
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+    ngx_vstream_shm_count(shm, &shm->sh->t.webhook_dropped, 1);
 }
 
 
@@ -466,8 +599,7 @@ ngx_vstream_webhook_done(ngx_event_t *e)
         }
     }
 
-    free(ev->body);
-    ngx_free(ev);
+    ngx_vstream_webhook_free(ev);
 
     ngx_vstream_webhook_post(e->log);
 }
