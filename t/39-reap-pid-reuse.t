@@ -1,0 +1,125 @@
+#!/usr/bin/perl
+
+# A worker killed hard leaves its records behind, and the reaper removes
+# them.  Its pid may be handed to another process at once: the reaper knows
+# a worker by its pid and its start time, so a stranger living under the
+# dead worker's pid does not keep the records (and the names, refused as
+# duplicates) alive.  The test makes the kernel give the dead worker's pid
+# to a process of its own (/proc/sys/kernel/ns_last_pid).
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use POSIX qw(:sys_wait_h);
+use Test::More;
+use Time::HiRes qw(time sleep);
+use VStream::Test qw(wait_for);
+
+my $top = VStream::Test::top();
+my $flood = "$top/build/rtmp-flood";
+my $flv = "$top/build/bench/sample.flv";
+
+plan(skip_all => "$flood not built; run 'make tools'") unless -x $flood;
+plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
+plan(skip_all => 'needs root to write /proc/sys/kernel/ns_last_pid')
+    unless -w '/proc/sys/kernel/ns_last_pid';
+
+my $t = VStream::Test->new();
+
+$t->write_conf(<<'END');
+%%MODULES%%
+worker_processes 2;
+error_log logs/error.log info;
+pid logs/nginx.pid;
+events { worker_connections 256; }
+
+rtmp {
+    server {
+        listen 127.0.0.1:%%PORT_RTMP%%;
+        application live {
+            live on;
+        }
+    }
+}
+
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:%%PORT_HTTP%%;
+        location /vstream/ { vstream_admin; }
+    }
+}
+END
+
+$t->run;
+my $base = 'rtmp://127.0.0.1:' . $t->port('rtmp');
+
+sub flood {
+    my ($tag, @args) = @_;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', $t->prefix . "/logs/flood-$tag.out";
+        open STDERR, '>', $t->prefix . "/logs/flood-$tag.err";
+        exec $flood, '--flv', $flv, @args or exit 127;
+    }
+    push @{ $t->{pids} }, $pid;
+    return $pid;
+}
+
+# Starts a process under pid $want: the kernel hands out the pid after
+# ns_last_pid.  Other processes may fork meanwhile: a few tries.
+sub take_pid {
+    my ($want) = @_;
+    for (1 .. 200) {
+        open my $fh, '>', '/proc/sys/kernel/ns_last_pid' or return;
+        print $fh $want - 1;
+        close $fh;
+        my $pid = fork // return;
+        if ($pid == 0) {
+            exec 'sleep', '60' or exit 127;
+        }
+        push @{ $t->{pids} }, $pid;
+        return $pid if $pid == $want;
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+    }
+    return;
+}
+
+my $pub = flood('cam', '--url', "$base/live", '--name', 'cam', '--duration', 60,
+                '--rate', 1);
+my $st;
+ok(wait_for(sub { $st = $t->status_stream('live', 'cam') }, 10), 'a publisher is live');
+my $owner = $st->{publisher}{worker_pid};
+my $reaped = $t->json('/vstream/status')->{totals}{reaped};
+
+# the worker holding it dies, and its pid goes to a stranger at once
+kill 'KILL', $owner;
+ok(wait_for(sub { !grep { $_ == $owner } $t->worker_pids }, 5), 'its worker is killed');
+my $stranger = take_pid($owner);
+ok($stranger, "the dead worker's pid $owner now belongs to another process")
+    or BAIL_OUT('could not take the pid: the test would prove nothing');
+ok(kill(0, $owner), 'which is alive');
+
+ok(wait_for(sub { !$t->status_stream('live', 'cam') }, 5),
+   'the dead worker\'s record is reaped all the same');
+ok($t->json('/vstream/status')->{totals}{reaped} > $reaped, 'and counted as reaped');
+like($t->error_log, qr/reaped 1 stream\(s\) of worker $owner, which is gone/, 'and logged');
+
+my $again = flood('again', '--url', "$base/live", '--name', 'cam', '--duration', 2,
+                  '--timeout', 5);
+ok(wait_for(sub {
+    my $s = $t->status_stream('live', 'cam');
+    $s && $s->{publisher}{worker_pid} != $owner;
+}, 10), 'the name can be published again (not refused as a duplicate)');
+
+kill 'KILL', $stranger;
+$t->kill_process($pub);
+$t->kill_process($again);
+
+is_deeply([grep { !/exited on signal 9/ } $t->log_problems], [],
+          'no alerts, crashes or sanitizer reports besides the kill');
+
+done_testing();
