@@ -87,7 +87,8 @@ static ngx_int_t ngx_vstream_hls_fail(ngx_vstream_hls_entry_t *e,
     ngx_file_info_t *fi, ngx_uint_t nested, ngx_uint_t state, ngx_err_t err,
     u_char *path, char *why, ngx_log_t *log);
 static void ngx_vstream_hls_read(ngx_vstream_hls_entry_t *e, ngx_fd_t dir,
-    u_char *leaf, ngx_uint_t nested, u_char *path, ngx_log_t *log);
+    u_char *leaf, ngx_file_info_t *looked, ngx_uint_t nested, u_char *path,
+    ngx_log_t *log);
 static int ngx_vstream_hls_segment(void *data, const unsigned char *uri,
     size_t len, uint32_t duration_ms);
 static void ngx_vstream_hls_size(ngx_vstream_hls_entry_t *e, ngx_fd_t dir,
@@ -202,7 +203,8 @@ ngx_vstream_hls_stats(ngx_cycle_t *cycle, ngx_pool_t *pool,
         && (e->state == NGX_VSTREAM_HLS_NEW
             || ngx_vstream_hls_changed(e, &fi, nested)))
     {
-        ngx_vstream_hls_read(e, nfd, leaf, nested, key.data, cycle->log);
+        ngx_vstream_hls_read(e, nfd, leaf, &fi, nested, key.data,
+                             cycle->log);
     }
 
     if (nfd != dfd && nfd != NGX_INVALID_FILE) {
@@ -392,6 +394,7 @@ ngx_vstream_hls_fail(ngx_vstream_hls_entry_t *e, ngx_file_info_t *fi,
     ngx_uint_t nested, ngx_uint_t state, ngx_err_t err, u_char *path,
     char *why, ngx_log_t *log)
 {
+    ngx_uint_t          level;
     ngx_vstream_shm_t  *shm;
 
     if (e->state == state && !ngx_vstream_hls_changed(e, fi, nested)) {
@@ -411,7 +414,8 @@ ngx_vstream_hls_fail(ngx_vstream_hls_entry_t *e, ngx_file_info_t *fi,
         }
 
     } else {
-        ngx_log_error(NGX_LOG_ERR, log, err, "vstream: \"%s\" %s", path, why);
+        level = err ? NGX_LOG_ERR : NGX_LOG_WARN;
+        ngx_log_error(level, log, err, "vstream: \"%s\" %s", path, why);
 
         if (shm) {
             ngx_vstream_shm_count(shm, &shm->sh->t.hls_errors, 1);
@@ -424,7 +428,7 @@ ngx_vstream_hls_fail(ngx_vstream_hls_entry_t *e, ngx_file_info_t *fi,
 
 static void
 ngx_vstream_hls_read(ngx_vstream_hls_entry_t *e, ngx_fd_t dir, u_char *leaf,
-    ngx_uint_t nested, u_char *path, ngx_log_t *log)
+    ngx_file_info_t *looked, ngx_uint_t nested, u_char *path, ngx_log_t *log)
 {
     u_char                  *buf;
     size_t                   size;
@@ -435,8 +439,8 @@ ngx_vstream_hls_read(ngx_vstream_hls_entry_t *e, ngx_fd_t dir, u_char *leaf,
     ngx_vstream_hls_walk_t   walk;
 
     /*
-     * replaced by a link or something else since it was looked up: the
-     * next request looks again; O_NONBLOCK, should it be a FIFO by then
+     * gone, or replaced by a link or something else since it was looked
+     * up: the next request looks again; O_NONBLOCK, should it be a FIFO
      */
 
     fd = ngx_openat_file(dir, leaf,
@@ -444,6 +448,14 @@ ngx_vstream_hls_read(ngx_vstream_hls_entry_t *e, ngx_fd_t dir, u_char *leaf,
                          NGX_FILE_OPEN, 0);
 
     if (fd == NGX_INVALID_FILE) {
+        err = ngx_errno;
+
+        if (err != NGX_ENOENT && err != NGX_ELOOP) {
+            (void) ngx_vstream_hls_fail(e, looked, nested,
+                                        NGX_VSTREAM_HLS_BAD, err, path,
+                                        "cannot be opened", log);
+        }
+
         return;
     }
 

@@ -97,6 +97,9 @@ mkfifo("$pre/vhls/s6/index.m3u8", 0644) or die $!;
 $t->write_file('vhls/s8/.keep', '');
 symlink("$pre/outside/pl.m3u8", "$pre/vhls/s8/index.m3u8") or die $!;
 
+# s9: a playlist the workers may not read: an error, not a refusal
+$t->write_file('vhls/s9.m3u8', playlist('s3-0.ts'), 0);
+
 # s7: 1 MiB of short lines.  The bulk lists the files 0 .. 9 (1000 bytes
 # each) without durations; then a 2 s segment of 1 MB, then the last 8:
 # 2 s each, of 1000 .. 8000 bytes.  Only those 8 are sized: 36000 bytes
@@ -132,16 +135,16 @@ if ($pid == 0) {
     open STDOUT, '>', "$pre/logs/flood.out";
     open STDERR, '>', "$pre/logs/flood.err";
     exec $flood, '--url', "rtmp://127.0.0.1:$rtmp/live", '--flv', $flv,
-         '--streams', 8, '--name-prefix', 's', '--duration', 120
+         '--streams', 9, '--name-prefix', 's', '--duration', 120
         or exit 127;
 }
 push @{ $t->{pids} }, $pid;    # the harness stops it at exit
 
 my $doc = wait_for(sub {
     my $d = $t->json('/vstream/status');
-    @{ $d->{streams} } == 8 ? $d : undef;
+    @{ $d->{streams} } == 9 ? $d : undef;
 }, 20);
-ok($doc, 'eight streams are live') or BAIL_OUT('no live streams');
+ok($doc, 'nine streams are live') or BAIL_OUT('no live streams');
 
 my %s = map { $_->{name} => $_ } @{ $doc->{streams} };
 
@@ -177,7 +180,8 @@ $t->get('/vstream/status') for 1 .. 5;
 $t->get('/vstream/metrics');
 $doc = $t->json('/vstream/status');
 is($doc->{totals}{hls_refused}, $refused, 'once, not per request');
-is($doc->{totals}{hls_errors}, 0, 'none of it is a playlist error');
+ok(!defined $s{s9}{hls}, 'a playlist that cannot be opened: hls null');
+is($doc->{totals}{hls_errors}, 1, 'it is the one playlist error');
 like($t->get('/vstream/metrics')->{content},
      qr/^vstream_hls_refused_files_total $refused$/m, 'metrics: refused files');
 
@@ -186,6 +190,8 @@ for my $f ('s1.m3u8', 's2', 's8/index.m3u8', 's5.m3u8', 's6/index.m3u8') {
     my $n = () = $log =~ /refused "\Q$pre\E\/vhls\/\Q$f\E"/g;
     is($n, 1, "the refusal of $f is logged once");
 }
+like($log, qr/\[error\] .*"\Q$pre\E\/vhls\/s9\.m3u8" cannot be opened \(13: /,
+     'the playlist error is logged with its errno');
 my $n3 = () = $log =~ /"\Q$pre\E\/vhls\/s3\.m3u8" lists 4 refused segments/g;
 is($n3, 1, 'the refused segments of a playlist are logged once');
 
