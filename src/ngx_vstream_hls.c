@@ -336,7 +336,7 @@ ngx_vstream_hls_look(ngx_vstream_hls_entry_t *e, ngx_fd_t dir, u_char *name,
 }
 
 
-/* NAME/: replaced by a link since it was looked up is not opened */
+/* NAME/, not through a link: one made a link since it was looked up fails */
 
 static ngx_fd_t
 ngx_vstream_hls_open_dir(ngx_fd_t dir, u_char *name)

@@ -77,9 +77,9 @@ symlink("$pre/outside/dir", "$pre/vhls/s2") or die $!;
 
 # s3: a real flat playlist; one segment is a file, one a symbolic link out,
 # three are paths that leave the directory
-$t->write_file('vhls/s3.m3u8', playlist('s3-0.ts', 's3-1.ts', '../outside/big.ts',
-                                        "$pre/outside/big.ts",
-                                        'http://127.0.0.1/big.ts'));
+$t->write_file('vhls/s3.m3u8',
+               playlist('s3-0.ts', 's3-1.ts', '../outside/big.ts',
+                        "$pre/outside/big.ts", 'http://127.0.0.1/big.ts'));
 $t->write_file('vhls/s3-0.ts', 'x' x 1000);
 symlink("$pre/outside/big.ts", "$pre/vhls/s3-1.ts") or die $!;
 
@@ -166,7 +166,8 @@ ok(!defined $s{s5}{hls}, 'a FIFO as NAME.m3u8: hls null');
 ok(!defined $s{s6}{hls}, 'a FIFO as NAME/index.m3u8: hls null');
 
 my $h7 = $s{s7}{hls} || {};
-is($h7->{segments}, $segments, "1 MiB of short lines: all $segments segments counted");
+is($h7->{segments}, $segments,
+   "1 MiB of short lines: all $segments segments counted");
 is($h7->{window_s}, 18, 'the window is the whole playlist');
 is($h7->{bitrate_bps}, 36000 * 8 / 16,
    'the bitrate is from the last 8 segments only');
@@ -208,10 +209,13 @@ for my $i (1 .. 3) {
     $r = $t->get('/vstream/status');
     my $dt = time - $t0;
     $worst = $dt if $dt > $worst;
-    my ($s7) = grep { $_->{name} eq 's7' } @{ JSON::PP::decode_json($r->{content})->{streams} };
-    is($s7 && $s7->{hls} && $s7->{hls}{segments}, $segments + $i, "changed big playlist $i is read again");
+    my $streams = JSON::PP::decode_json($r->{content})->{streams};
+    my ($s7) = grep { $_->{name} eq 's7' } @$streams;
+    is($s7 && $s7->{hls} && $s7->{hls}{segments}, $segments + $i,
+       "changed big playlist $i is read again");
 }
-diag(sprintf('GET /vstream/status after a 1 MiB playlist changed: %.3f s (worst of 3)', $worst));
+diag(sprintf('GET /vstream/status after a 1 MiB playlist changed: '
+             . '%.3f s (worst of 3)', $worst));
 ok($worst < 2, 'no stall');
 
 # a refused playlist that is fixed is read; a file made a link is refused
@@ -226,7 +230,10 @@ my $d = wait_for(sub {
     $x{s1}{hls} && $x{s3}{hls} && $x{s3}{hls}{segments} == 1 ? \%x : undef;
 }, 5);
 ok($d && $d->{s1}{hls}{bitrate_bps} == 0, 'a link replaced by a file: read');
-ok($d && $d->{s3}{hls}{bitrate_bps} == 0, 'a file replaced by a link: not sized');
+ok($d && $d->{s3}{hls}{bitrate_bps} == 0,
+   'a file replaced by a link: not sized');
+is($t->json('/vstream/status')->{totals}{hls_refused}, $refused + 2,
+   'both playlists now list that link: counted');
 
 is_deeply([$t->log_problems], [], 'no alerts, crashes or sanitizer reports');
 
