@@ -144,6 +144,7 @@ typedef struct {
     uint64_t                   hls_bytes_out;
     uint64_t                   hls_unmatched;
     uint64_t                   hls_errors;    /* playlists not readable */
+    uint64_t                   hls_refused;   /* links, not regular files */
     uint64_t                   webhook_delivered;
     uint64_t                   webhook_failed;
     uint64_t                   webhook_dropped;

@@ -416,13 +416,13 @@ ngx_vstream_render_status(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap,
                     "\"bytes_in\":%uL,\"bitrate_in_bps\":%uL,"
                     "\"hls_requests\":%uL,\"hls_bytes_out\":%uL,"
                     "\"viewers\":%ui,\"hls_unmatched\":%uL,"
-                    "\"hls_errors\":%uL,"
+                    "\"hls_errors\":%uL,\"hls_refused\":%uL,"
                     "\"reaped\":%uL,\"admin_rejected\":%uL},",
                     snap->now - t->started_at, snap->nstreams,
                     t->publish_accepted, t->publish_denied, t->bytes_in,
                     bitrate, t->hls_requests, t->hls_bytes_out, viewers,
-                    t->hls_unmatched, t->hls_errors, t->reaped,
-                    t->admin_rejected);
+                    t->hls_unmatched, t->hls_errors, t->hls_refused,
+                    t->reaped, t->admin_rejected);
 
     p = ngx_sprintf(p, "\"webhooks\":{\"delivered\":%uL,\"failed\":%uL,"
                     "\"dropped\":%uL},\"apps\":[",
@@ -651,6 +651,12 @@ ngx_vstream_render_metrics(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap)
                                 "Playlists that could not be read or parsed.");
     p = ngx_sprintf(p, "vstream_hls_playlist_errors_total %uL\n",
                     t->hls_errors);
+
+    p = ngx_vstream_prom_family(p, "vstream_hls_refused_files_total",
+                                "counter", "HLS files refused: links, not "
+                                "regular files, not plain file names.");
+    p = ngx_sprintf(p, "vstream_hls_refused_files_total %uL\n",
+                    t->hls_refused);
 
     /* the label set of each stream, escaped once, used by every family */
 
