@@ -25,7 +25,7 @@
 typedef struct {
     ngx_flag_t                  enable;
     ngx_vstream_access_t        access;
-    ngx_str_t                   hls_path;
+    unsigned                    hls_path:1;   /* set: the path is known */
     ngx_vstream_webhook_conf_t  webhook;
 } ngx_vstream_rtmp_app_conf_t;
 
@@ -467,8 +467,6 @@ static ngx_int_t
 ngx_vstream_rtmp_av(ngx_rtmp_session_t *s, ngx_rtmp_header_t *h,
     ngx_chain_t *in)
 {
-    u_char                  *p;
-    ngx_uint_t               header;
     ngx_vstream_rtmp_ctx_t  *ctx;
 
     ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
@@ -483,25 +481,28 @@ ngx_vstream_rtmp_av(ngx_rtmp_session_t *s, ngx_rtmp_header_t *h,
         return NGX_OK;
     }
 
-    p = in->buf->pos;
+    /* sequence headers (AVC, AAC) are configuration, not frames */
 
     if (h->type == NGX_RTMP_MSG_VIDEO) {
-        header = (p[0] & 0x0f) == NGX_RTMP_VIDEO_H264 && p[1] == 0;
-
-        if (!header) {
-            ctx->c.video_frames++;
-
-            if ((p[0] >> 4) == 1) {
-                ctx->c.video_keyframes++;
-            }
+        if (ngx_rtmp_is_codec_header(in)
+            && (in->buf->pos[0] & 0x0f) == NGX_RTMP_VIDEO_H264)
+        {
+            return NGX_OK;
         }
 
-    } else {
-        header = (p[0] >> 4) == NGX_RTMP_AUDIO_AAC && p[1] == 0;
+        ctx->c.video_frames++;
 
-        if (!header) {
-            ctx->c.audio_frames++;
+        if (ngx_rtmp_get_video_frame_type(in) == NGX_RTMP_VIDEO_KEY_FRAME) {
+            ctx->c.video_keyframes++;
         }
+
+        return NGX_OK;
+    }
+
+    if (!(ngx_rtmp_is_codec_header(in)
+          && (in->buf->pos[0] >> 4) == NGX_RTMP_AUDIO_AAC))
+    {
+        ctx->c.audio_frames++;
     }
 
     return NGX_OK;
@@ -579,12 +580,12 @@ ngx_vstream_rtmp_tick(ngx_event_t *ev)
 {
     ngx_msec_t               now;
     ngx_queue_t             *q, *next;
-    ngx_vstream_shm_t       *locked, *shm;
+    ngx_vstream_shm_t       *shm;
     ngx_vstream_stream_t    *st;
     ngx_vstream_rtmp_ctx_t  *ctx;
 
     now = ngx_current_msec;
-    locked = NULL;
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
 
     for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
          q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
@@ -594,33 +595,27 @@ ngx_vstream_rtmp_tick(ngx_event_t *ev)
         ngx_vstream_rtmp_measure(ctx, now);
     }
 
-    for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
-         q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
-         q = ngx_queue_next(q))
-    {
-        ctx = ngx_queue_data(q, ngx_vstream_rtmp_ctx_t, queue);
+    if (!ngx_queue_empty(&ngx_vstream_rtmp_publishers)) {
 
-        if (ctx->shm != locked) {
-            if (locked) {
-                ngx_shmtx_unlock(&locked->shpool->mutex);
+        ngx_shmtx_lock(&shm->shpool->mutex);
+
+        for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
+             q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
+             q = ngx_queue_next(q))
+        {
+            ctx = ngx_queue_data(q, ngx_vstream_rtmp_ctx_t, queue);
+
+            st = ctx->st;
+            st->c = ctx->c;
+            shm->sh->t.bytes_in += ctx->c.bytes_in - ctx->flushed;
+            ctx->flushed = ctx->c.bytes_in;
+
+            if (st->drop) {
+                ctx->dropping = 1;
             }
-
-            locked = ctx->shm;
-            ngx_shmtx_lock(&locked->shpool->mutex);
         }
 
-        st = ctx->st;
-        st->c = ctx->c;
-        locked->sh->t.bytes_in += ctx->c.bytes_in - ctx->flushed;
-        ctx->flushed = ctx->c.bytes_in;
-
-        if (st->drop && !ctx->dropping) {
-            ctx->dropping = 1;
-        }
-    }
-
-    if (locked) {
-        ngx_shmtx_unlock(&locked->shpool->mutex);
+        ngx_shmtx_unlock(&shm->shpool->mutex);
     }
 
     for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
@@ -641,11 +636,7 @@ ngx_vstream_rtmp_tick(ngx_event_t *ev)
     }
 
     if (++ngx_vstream_rtmp_ticks % NGX_VSTREAM_REAP_TICKS == 0) {
-        shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
-
-        if (shm) {
-            ngx_vstream_shm_reap(shm, ev->log);
-        }
+        ngx_vstream_shm_reap(shm, ev->log);
     }
 
     ngx_add_timer(ev, NGX_VSTREAM_TICK);
@@ -663,7 +654,7 @@ ngx_vstream_rtmp_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (ngx_rtmp_core_main_conf == NULL || ngx_vstream_shm(cycle) == NULL) {
+    if (ngx_rtmp_core_main_conf == NULL) {
         return NGX_OK;
     }
 
@@ -740,7 +731,6 @@ ngx_vstream_rtmp_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_vstream_rtmp_app_conf_t *conf = child;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 1);
-    ngx_conf_merge_str_value(conf->hls_path, prev->hls_path, "");
 
     if (ngx_vstream_access_merge(cf, &conf->access, &prev->access)
         != NGX_CONF_OK)
@@ -752,35 +742,37 @@ ngx_vstream_rtmp_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
+/* the HLS reader finds the path by application: it is kept there only */
+
 static char *
 ngx_vstream_rtmp_hls_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_vstream_rtmp_app_conf_t *vacf = conf;
 
-    ngx_str_t                  *value;
+    ngx_str_t                  *value, path;
     ngx_vstream_hls_path_t     *hp;
     ngx_vstream_main_conf_t    *vmcf;
     ngx_rtmp_core_app_conf_t   *cacf;
 
-    if (vacf->hls_path.data) {
+    if (vacf->hls_path) {
         return "is duplicate";
     }
 
-    value = cf->args->elts;
-    vacf->hls_path = value[1];
-
-    while (vacf->hls_path.len > 1
-           && vacf->hls_path.data[vacf->hls_path.len - 1] == '/')
-    {
-        vacf->hls_path.len--;
-    }
-
-    if (ngx_conf_full_name(cf->cycle, &vacf->hls_path, 0) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
+    vacf->hls_path = 1;
 
     cacf = ngx_rtmp_conf_get_module_app_conf(cf, ngx_rtmp_core_module);
     vmcf = ngx_vstream_main_conf(cf->cycle);
+
+    value = cf->args->elts;
+    path = value[1];
+
+    while (path.len > 1 && path.data[path.len - 1] == '/') {
+        path.len--;
+    }
+
+    if (ngx_conf_full_name(cf->cycle, &path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     hp = ngx_array_push(&vmcf->hls_paths);
     if (hp == NULL) {
@@ -788,7 +780,7 @@ ngx_vstream_rtmp_hls_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     hp->app = cacf->name;
-    hp->path = vacf->hls_path;
+    hp->path = path;
 
     return NGX_CONF_OK;
 }

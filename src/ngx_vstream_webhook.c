@@ -583,9 +583,7 @@ ngx_vstream_webhook_done(ngx_event_t *e)
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
 
     if (ctx->delivered) {
-        if (shm) {
-            ngx_vstream_shm_count(shm, &shm->sh->t.webhook_delivered, 1);
-        }
+        ngx_vstream_shm_count(shm, &shm->sh->t.webhook_delivered, 1);
 
     } else {
         ngx_log_error(NGX_LOG_ERR, e->log, 0,
@@ -594,9 +592,7 @@ ngx_vstream_webhook_done(ngx_event_t *e)
                       ngx_vstream_webhook_names[ev->event], &ev->conf->url,
                       ctx->tries, curl_easy_strerror(ctx->code), ctx->status);
 
-        if (shm) {
-            ngx_vstream_shm_count(shm, &shm->sh->t.webhook_failed, 1);
-        }
+        ngx_vstream_shm_count(shm, &shm->sh->t.webhook_failed, 1);
     }
 
     ngx_vstream_webhook_free(ev);
