@@ -238,8 +238,9 @@ extern ngx_module_t        ngx_vstream_module;
 /*
  * Per-worker memory, ngx_vstream_buf.c.  Scratch memory for what a request
  * needs only while its handler runs (the snapshot, per-stream HLS facts,
- * label sets), reused from request to request: a status of 10,000 streams copies megabytes, and fresh memory
- * for them each time costs more in page faults than the copy itself.
+ * label sets), reused from request to request: a status of 10,000 streams
+ * copies megabytes, and fresh memory for them each time costs more in page
+ * faults than the copy itself.
  * ngx_vstream_scratch_begin() starts a handler's use (what an earlier one
  * got is gone); an allocation that does not fit comes from the pool, and the
  * next begin grows the scratch to what the last request wanted.  Never
