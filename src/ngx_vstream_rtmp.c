@@ -27,7 +27,7 @@ typedef struct {
     ngx_vstream_access_t        access;
     unsigned                    hls_path:1;   /* set: the path is known */
     ngx_vstream_webhook_conf_t  webhook;
-} ngx_vstream_rtmp_app_conf_t;
+} ngx_rtmp_vstream_app_conf_t;
 
 
 typedef struct {
@@ -49,31 +49,31 @@ typedef struct {
     ngx_vstream_sample_t        samples[NGX_VSTREAM_BITRATE_SAMPLES];
     ngx_uint_t                  sample;
     unsigned                    dropping:1;
-} ngx_vstream_rtmp_ctx_t;
+} ngx_rtmp_vstream_ctx_t;
 
 
-static ngx_int_t ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s,
+static ngx_int_t ngx_rtmp_vstream_publish(ngx_rtmp_session_t *s,
     ngx_rtmp_publish_t *v);
-static ngx_uint_t ngx_vstream_rtmp_check(ngx_rtmp_session_t *s,
-    ngx_vstream_rtmp_app_conf_t *vacf, ngx_str_t *name, ngx_str_t *args);
-static ngx_int_t ngx_vstream_rtmp_started(ngx_rtmp_session_t *s);
-static void ngx_vstream_rtmp_refused(ngx_rtmp_session_t *s,
-    ngx_vstream_rtmp_app_conf_t *vacf, ngx_uint_t reason, ngx_str_t *name);
-static ngx_int_t ngx_vstream_rtmp_close_stream(ngx_rtmp_session_t *s,
+static ngx_uint_t ngx_rtmp_vstream_check(ngx_rtmp_session_t *s,
+    ngx_rtmp_vstream_app_conf_t *vacf, ngx_str_t *name, ngx_str_t *args);
+static ngx_int_t ngx_rtmp_vstream_started(ngx_rtmp_session_t *s);
+static void ngx_rtmp_vstream_refused(ngx_rtmp_session_t *s,
+    ngx_rtmp_vstream_app_conf_t *vacf, ngx_uint_t reason, ngx_str_t *name);
+static ngx_int_t ngx_rtmp_vstream_close_stream(ngx_rtmp_session_t *s,
     ngx_rtmp_close_stream_t *v);
-static ngx_int_t ngx_vstream_rtmp_av(ngx_rtmp_session_t *s,
+static ngx_int_t ngx_rtmp_vstream_av(ngx_rtmp_session_t *s,
     ngx_rtmp_header_t *h, ngx_chain_t *in);
-static void ngx_vstream_rtmp_release(ngx_vstream_rtmp_ctx_t *ctx);
-static void ngx_vstream_rtmp_measure(ngx_vstream_rtmp_ctx_t *ctx,
+static void ngx_rtmp_vstream_release(ngx_rtmp_vstream_ctx_t *ctx);
+static void ngx_rtmp_vstream_measure(ngx_rtmp_vstream_ctx_t *ctx,
     ngx_msec_t now);
-static void ngx_vstream_rtmp_tick(ngx_event_t *ev);
-static u_char *ngx_vstream_rtmp_log_name(u_char *buf, ngx_str_t *name);
-static ngx_int_t ngx_vstream_rtmp_init_process(ngx_cycle_t *cycle);
-static ngx_int_t ngx_vstream_rtmp_postconfiguration(ngx_conf_t *cf);
-static void *ngx_vstream_rtmp_create_app_conf(ngx_conf_t *cf);
-static char *ngx_vstream_rtmp_merge_app_conf(ngx_conf_t *cf, void *parent,
+static void ngx_rtmp_vstream_tick(ngx_event_t *ev);
+static u_char *ngx_rtmp_vstream_log_name(u_char *buf, ngx_str_t *name);
+static ngx_int_t ngx_rtmp_vstream_init_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_rtmp_vstream_postconfiguration(ngx_conf_t *cf);
+static void *ngx_rtmp_vstream_create_app_conf(ngx_conf_t *cf);
+static char *ngx_rtmp_vstream_merge_app_conf(ngx_conf_t *cf, void *parent,
     void *child);
-static char *ngx_vstream_rtmp_hls_path(ngx_conf_t *cf, ngx_command_t *cmd,
+static char *ngx_rtmp_vstream_hls_path(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 
@@ -81,44 +81,44 @@ static ngx_rtmp_publish_pt       next_publish;
 static ngx_rtmp_close_stream_pt  next_close_stream;
 
 /* this worker's publishers and its flush timer */
-static ngx_queue_t               ngx_vstream_rtmp_publishers;
-static ngx_event_t               ngx_vstream_rtmp_timer;
-static ngx_uint_t                ngx_vstream_rtmp_ticks;
+static ngx_queue_t               ngx_rtmp_vstream_publishers;
+static ngx_event_t               ngx_rtmp_vstream_timer;
+static ngx_uint_t                ngx_rtmp_vstream_ticks;
 
 
-static ngx_command_t  ngx_vstream_rtmp_commands[] = {
+static ngx_command_t  ngx_rtmp_vstream_commands[] = {
 
     { ngx_string("vstream"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_vstream_rtmp_app_conf_t, enable),
+      offsetof(ngx_rtmp_vstream_app_conf_t, enable),
       NULL },
 
     { ngx_string("vstream_ingest_allow"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_1MORE,
       ngx_vstream_access_allow,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_vstream_rtmp_app_conf_t, access),
+      offsetof(ngx_rtmp_vstream_app_conf_t, access),
       NULL },
 
     { ngx_string("vstream_ingest_secret_file"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
       ngx_vstream_access_secret,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_vstream_rtmp_app_conf_t, access.secret),
+      offsetof(ngx_rtmp_vstream_app_conf_t, access.secret),
       NULL },
 
     { ngx_string("vstream_ingest_max_ttl"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_vstream_rtmp_app_conf_t, access.max_ttl),
+      offsetof(ngx_rtmp_vstream_app_conf_t, access.max_ttl),
       NULL },
 
     { ngx_string("vstream_hls_path"),
       NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
-      ngx_vstream_rtmp_hls_path,
+      ngx_rtmp_vstream_hls_path,
       NGX_RTMP_APP_CONF_OFFSET,
       0,
       NULL },
@@ -127,54 +127,54 @@ static ngx_command_t  ngx_vstream_rtmp_commands[] = {
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
       ngx_vstream_webhook_url,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_vstream_rtmp_app_conf_t, webhook),
+      offsetof(ngx_rtmp_vstream_app_conf_t, webhook),
       NULL },
 
     { ngx_string("vstream_webhook_secret_file"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
       ngx_vstream_access_secret,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_vstream_rtmp_app_conf_t, webhook.secret),
+      offsetof(ngx_rtmp_vstream_app_conf_t, webhook.secret),
       NULL },
 
     { ngx_string("vstream_webhook_ca_file"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_vstream_rtmp_app_conf_t, webhook.ca_file),
+      offsetof(ngx_rtmp_vstream_app_conf_t, webhook.ca_file),
       NULL },
 
     { ngx_string("vstream_webhook_thread_pool"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_vstream_rtmp_app_conf_t, webhook.pool_name),
+      offsetof(ngx_rtmp_vstream_app_conf_t, webhook.pool_name),
       NULL },
 
       ngx_null_command
 };
 
 
-static ngx_rtmp_module_t  ngx_vstream_rtmp_module_ctx = {
+static ngx_rtmp_module_t  ngx_rtmp_vstream_module_ctx = {
     NULL,                                  /* preconfiguration */
-    ngx_vstream_rtmp_postconfiguration,    /* postconfiguration */
+    ngx_rtmp_vstream_postconfiguration,    /* postconfiguration */
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
-    ngx_vstream_rtmp_create_app_conf,      /* create app configuration */
-    ngx_vstream_rtmp_merge_app_conf        /* merge app configuration */
+    ngx_rtmp_vstream_create_app_conf,      /* create app configuration */
+    ngx_rtmp_vstream_merge_app_conf        /* merge app configuration */
 };
 
 
-ngx_module_t  ngx_vstream_rtmp_module = {
+ngx_module_t  ngx_rtmp_vstream_module = {
     NGX_MODULE_V1,
-    &ngx_vstream_rtmp_module_ctx,          /* module context */
-    ngx_vstream_rtmp_commands,             /* module directives */
+    &ngx_rtmp_vstream_module_ctx,          /* module context */
+    ngx_rtmp_vstream_commands,             /* module directives */
     NGX_RTMP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    ngx_vstream_rtmp_init_process,         /* init process */
+    ngx_rtmp_vstream_init_process,         /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
     NULL,                                  /* exit process */
@@ -192,17 +192,17 @@ ngx_module_t  ngx_vstream_rtmp_module = {
  */
 
 static ngx_int_t
-ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
+ngx_rtmp_vstream_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
 {
     ngx_int_t                    rc;
     ngx_str_t                    name, args, *addr;
     ngx_uint_t                   reason;
     ngx_vstream_shm_t           *shm;
     ngx_vstream_stream_t        *st;
-    ngx_vstream_rtmp_ctx_t      *ctx;
-    ngx_vstream_rtmp_app_conf_t *vacf;
+    ngx_rtmp_vstream_ctx_t      *ctx;
+    ngx_rtmp_vstream_app_conf_t *vacf;
 
-    vacf = ngx_rtmp_get_module_app_conf(s, ngx_vstream_rtmp_module);
+    vacf = ngx_rtmp_get_module_app_conf(s, ngx_rtmp_vstream_module);
 
     if (vacf == NULL || s->auto_pushed || s->relay) {
         return next_publish(s, v);
@@ -216,14 +216,14 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
     args.len = ngx_strlen(v->args);
     addr = &s->connection->addr_text;
 
-    ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
+    ctx = ngx_rtmp_get_module_ctx(s, ngx_rtmp_vstream_module);
 
     if (ctx && ctx->st) {
         reason = NGX_VSTREAM_DENY_SECOND_PUBLISH;
         goto denied;
     }
 
-    reason = ngx_vstream_rtmp_check(s, vacf, &name, &args);
+    reason = ngx_rtmp_vstream_check(s, vacf, &name, &args);
 
     if (reason != NGX_OK) {
         goto denied;
@@ -246,16 +246,16 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
     }
 
     if (ctx == NULL) {
-        ctx = ngx_pcalloc(s->connection->pool, sizeof(ngx_vstream_rtmp_ctx_t));
+        ctx = ngx_pcalloc(s->connection->pool, sizeof(ngx_rtmp_vstream_ctx_t));
         if (ctx == NULL) {
             ngx_vstream_shm_remove(shm, st, NULL);
             return NGX_ERROR;
         }
 
-        ngx_rtmp_set_ctx(s, ctx, ngx_vstream_rtmp_module);
+        ngx_rtmp_set_ctx(s, ctx, ngx_rtmp_vstream_module);
     }
 
-    ngx_memzero(ctx, sizeof(ngx_vstream_rtmp_ctx_t));
+    ngx_memzero(ctx, sizeof(ngx_rtmp_vstream_ctx_t));
 
     ctx->session = s;
     ctx->shm = shm;
@@ -278,16 +278,16 @@ ngx_vstream_rtmp_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
 
     rc = next_publish(s, v);
 
-    if (rc != NGX_OK || !ngx_vstream_rtmp_started(s)) {
+    if (rc != NGX_OK || !ngx_rtmp_vstream_started(s)) {
         ngx_vstream_shm_remove(shm, st, NULL);
         reason = NGX_VSTREAM_DENY_RTMP;
         ngx_vstream_shm_deny(shm, reason, addr, &s->app, &name);
-        ngx_vstream_rtmp_refused(s, vacf, reason, &name);
+        ngx_rtmp_vstream_refused(s, vacf, reason, &name);
         return rc;
     }
 
     ctx->st = st;
-    ngx_queue_insert_tail(&ngx_vstream_rtmp_publishers, &ctx->queue);
+    ngx_queue_insert_tail(&ngx_rtmp_vstream_publishers, &ctx->queue);
 
     ngx_vstream_shm_started(shm, &s->app);
 
@@ -307,7 +307,7 @@ denied:
 
 refused:
 
-    ngx_vstream_rtmp_refused(s, vacf, reason, &name);
+    ngx_rtmp_vstream_refused(s, vacf, reason, &name);
 
     return NGX_ERROR;
 }
@@ -316,8 +316,8 @@ refused:
 /* the checks of a publish, in order: NGX_OK or the reason to refuse */
 
 static ngx_uint_t
-ngx_vstream_rtmp_check(ngx_rtmp_session_t *s,
-    ngx_vstream_rtmp_app_conf_t *vacf, ngx_str_t *name, ngx_str_t *args)
+ngx_rtmp_vstream_check(ngx_rtmp_session_t *s,
+    ngx_rtmp_vstream_app_conf_t *vacf, ngx_str_t *name, ngx_str_t *args)
 {
     size_t      len;
     ngx_uint_t  reason;
@@ -351,7 +351,7 @@ ngx_vstream_rtmp_check(ngx_rtmp_session_t *s,
 /* nginx-rtmp's live module declines a publish without saying so */
 
 static ngx_int_t
-ngx_vstream_rtmp_started(ngx_rtmp_session_t *s)
+ngx_rtmp_vstream_started(ngx_rtmp_session_t *s)
 {
     ngx_rtmp_live_ctx_t       *lctx;
     ngx_rtmp_live_app_conf_t  *lacf;
@@ -369,8 +369,8 @@ ngx_vstream_rtmp_started(ngx_rtmp_session_t *s)
 
 
 static void
-ngx_vstream_rtmp_refused(ngx_rtmp_session_t *s,
-    ngx_vstream_rtmp_app_conf_t *vacf, ngx_uint_t reason, ngx_str_t *name)
+ngx_rtmp_vstream_refused(ngx_rtmp_session_t *s,
+    ngx_rtmp_vstream_app_conf_t *vacf, ngx_uint_t reason, ngx_str_t *name)
 {
     u_char     logname[NGX_VSTREAM_LOG_NAME + 4];
     ngx_str_t  *addr;
@@ -380,7 +380,7 @@ ngx_vstream_rtmp_refused(ngx_rtmp_session_t *s,
     ngx_log_error(NGX_LOG_WARN, s->connection->log, 0,
                   "vstream: publish refused: client %V, app \"%V\", "
                   "stream \"%s\", reason %V",
-                  addr, &s->app, ngx_vstream_rtmp_log_name(logname, name),
+                  addr, &s->app, ngx_rtmp_vstream_log_name(logname, name),
                   &ngx_vstream_reasons[reason]);
 
     ngx_vstream_webhook_event(&vacf->webhook, NGX_VSTREAM_EVENT_DENIED,
@@ -392,7 +392,7 @@ ngx_vstream_rtmp_refused(ngx_rtmp_session_t *s,
 /* a refused name goes to the log bounded and without control characters */
 
 static u_char *
-ngx_vstream_rtmp_log_name(u_char *buf, ngx_str_t *name)
+ngx_rtmp_vstream_log_name(u_char *buf, ngx_str_t *name)
 {
     u_char  *p;
     size_t   i, n;
@@ -416,15 +416,15 @@ ngx_vstream_rtmp_log_name(u_char *buf, ngx_str_t *name)
 
 
 static ngx_int_t
-ngx_vstream_rtmp_close_stream(ngx_rtmp_session_t *s,
+ngx_rtmp_vstream_close_stream(ngx_rtmp_session_t *s,
     ngx_rtmp_close_stream_t *v)
 {
-    ngx_vstream_rtmp_ctx_t  *ctx;
+    ngx_rtmp_vstream_ctx_t  *ctx;
 
-    ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
+    ctx = ngx_rtmp_get_module_ctx(s, ngx_rtmp_vstream_module);
 
     if (ctx && ctx->st) {
-        ngx_vstream_rtmp_release(ctx);
+        ngx_rtmp_vstream_release(ctx);
     }
 
     return next_close_stream(s, v);
@@ -432,7 +432,7 @@ ngx_vstream_rtmp_close_stream(ngx_rtmp_session_t *s,
 
 
 static void
-ngx_vstream_rtmp_release(ngx_vstream_rtmp_ctx_t *ctx)
+ngx_rtmp_vstream_release(ngx_rtmp_vstream_ctx_t *ctx)
 {
     ngx_rtmp_session_t  *s;
 
@@ -442,7 +442,7 @@ ngx_vstream_rtmp_release(ngx_vstream_rtmp_ctx_t *ctx)
 
     s = ctx->session;
 
-    ngx_vstream_rtmp_measure(ctx, ngx_current_msec);
+    ngx_rtmp_vstream_measure(ctx, ngx_current_msec);
     ngx_vstream_shm_remove(ctx->shm, ctx->st, &ctx->c);
 
     ctx->st = NULL;
@@ -464,12 +464,12 @@ ngx_vstream_rtmp_release(ngx_vstream_rtmp_ctx_t *ctx)
 /* per message: plain counting in the worker, no lock */
 
 static ngx_int_t
-ngx_vstream_rtmp_av(ngx_rtmp_session_t *s, ngx_rtmp_header_t *h,
+ngx_rtmp_vstream_av(ngx_rtmp_session_t *s, ngx_rtmp_header_t *h,
     ngx_chain_t *in)
 {
-    ngx_vstream_rtmp_ctx_t  *ctx;
+    ngx_rtmp_vstream_ctx_t  *ctx;
 
-    ctx = ngx_rtmp_get_module_ctx(s, ngx_vstream_rtmp_module);
+    ctx = ngx_rtmp_get_module_ctx(s, ngx_rtmp_vstream_module);
 
     if (ctx == NULL || ctx->st == NULL) {
         return NGX_OK;
@@ -512,7 +512,7 @@ ngx_vstream_rtmp_av(ngx_rtmp_session_t *s, ngx_rtmp_header_t *h,
 /* what the codec and live modules know, and the bitrate over the window */
 
 static void
-ngx_vstream_rtmp_measure(ngx_vstream_rtmp_ctx_t *ctx, ngx_msec_t now)
+ngx_rtmp_vstream_measure(ngx_rtmp_vstream_ctx_t *ctx, ngx_msec_t now)
 {
     ngx_uint_t              players, oldest;
     ngx_msec_t              elapsed;
@@ -576,34 +576,34 @@ ngx_vstream_rtmp_measure(ngx_vstream_rtmp_ctx_t *ctx, ngx_msec_t now)
  */
 
 static void
-ngx_vstream_rtmp_tick(ngx_event_t *ev)
+ngx_rtmp_vstream_tick(ngx_event_t *ev)
 {
     ngx_msec_t               now;
     ngx_queue_t             *q, *next;
     ngx_vstream_shm_t       *shm;
     ngx_vstream_stream_t    *st;
-    ngx_vstream_rtmp_ctx_t  *ctx;
+    ngx_rtmp_vstream_ctx_t  *ctx;
 
     now = ngx_current_msec;
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
 
-    for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
-         q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
+    for (q = ngx_queue_head(&ngx_rtmp_vstream_publishers);
+         q != ngx_queue_sentinel(&ngx_rtmp_vstream_publishers);
          q = ngx_queue_next(q))
     {
-        ctx = ngx_queue_data(q, ngx_vstream_rtmp_ctx_t, queue);
-        ngx_vstream_rtmp_measure(ctx, now);
+        ctx = ngx_queue_data(q, ngx_rtmp_vstream_ctx_t, queue);
+        ngx_rtmp_vstream_measure(ctx, now);
     }
 
-    if (!ngx_queue_empty(&ngx_vstream_rtmp_publishers)) {
+    if (!ngx_queue_empty(&ngx_rtmp_vstream_publishers)) {
 
         ngx_shmtx_lock(&shm->shpool->mutex);
 
-        for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
-             q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
+        for (q = ngx_queue_head(&ngx_rtmp_vstream_publishers);
+             q != ngx_queue_sentinel(&ngx_rtmp_vstream_publishers);
              q = ngx_queue_next(q))
         {
-            ctx = ngx_queue_data(q, ngx_vstream_rtmp_ctx_t, queue);
+            ctx = ngx_queue_data(q, ngx_rtmp_vstream_ctx_t, queue);
 
             st = ctx->st;
             st->c = ctx->c;
@@ -618,24 +618,24 @@ ngx_vstream_rtmp_tick(ngx_event_t *ev)
         ngx_shmtx_unlock(&shm->shpool->mutex);
     }
 
-    for (q = ngx_queue_head(&ngx_vstream_rtmp_publishers);
-         q != ngx_queue_sentinel(&ngx_vstream_rtmp_publishers);
+    for (q = ngx_queue_head(&ngx_rtmp_vstream_publishers);
+         q != ngx_queue_sentinel(&ngx_rtmp_vstream_publishers);
          q = next)
     {
         next = ngx_queue_next(q);
-        ctx = ngx_queue_data(q, ngx_vstream_rtmp_ctx_t, queue);
+        ctx = ngx_queue_data(q, ngx_rtmp_vstream_ctx_t, queue);
 
         if (ctx->dropping && ctx->session->connection->destroyed == 0) {
             ngx_log_error(NGX_LOG_NOTICE, ctx->session->connection->log, 0,
                           "vstream: dropping publisher of \"%V/%V\" "
                           "on request", &ctx->app, &ctx->name);
 
-            ngx_vstream_rtmp_release(ctx);
+            ngx_rtmp_vstream_release(ctx);
             ngx_rtmp_finalize_session(ctx->session);
         }
     }
 
-    if (++ngx_vstream_rtmp_ticks % NGX_VSTREAM_REAP_TICKS == 0) {
+    if (++ngx_rtmp_vstream_ticks % NGX_VSTREAM_REAP_TICKS == 0) {
         ngx_vstream_shm_reap(shm, ev->log);
     }
 
@@ -644,9 +644,9 @@ ngx_vstream_rtmp_tick(ngx_event_t *ev)
 
 
 static ngx_int_t
-ngx_vstream_rtmp_init_process(ngx_cycle_t *cycle)
+ngx_rtmp_vstream_init_process(ngx_cycle_t *cycle)
 {
-    ngx_queue_init(&ngx_vstream_rtmp_publishers);
+    ngx_queue_init(&ngx_rtmp_vstream_publishers);
 
     if (ngx_process != NGX_PROCESS_WORKER
         && ngx_process != NGX_PROCESS_SINGLE)
@@ -660,19 +660,19 @@ ngx_vstream_rtmp_init_process(ngx_cycle_t *cycle)
 
     ngx_vstream_shm_set_owner(ngx_vstream_pid_start(ngx_pid));
 
-    ngx_vstream_rtmp_timer.handler = ngx_vstream_rtmp_tick;
-    ngx_vstream_rtmp_timer.log = cycle->log;
-    ngx_vstream_rtmp_timer.data = cycle;
-    ngx_vstream_rtmp_timer.cancelable = 1;
+    ngx_rtmp_vstream_timer.handler = ngx_rtmp_vstream_tick;
+    ngx_rtmp_vstream_timer.log = cycle->log;
+    ngx_rtmp_vstream_timer.data = cycle;
+    ngx_rtmp_vstream_timer.cancelable = 1;
 
-    ngx_add_timer(&ngx_vstream_rtmp_timer, NGX_VSTREAM_TICK);
+    ngx_add_timer(&ngx_rtmp_vstream_timer, NGX_VSTREAM_TICK);
 
     return ngx_vstream_webhook_init_process(cycle);
 }
 
 
 static ngx_int_t
-ngx_vstream_rtmp_postconfiguration(ngx_conf_t *cf)
+ngx_rtmp_vstream_postconfiguration(ngx_conf_t *cf)
 {
     ngx_rtmp_handler_pt        *h;
     ngx_rtmp_core_main_conf_t  *cmcf;
@@ -684,31 +684,31 @@ ngx_vstream_rtmp_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    *h = ngx_vstream_rtmp_av;
+    *h = ngx_rtmp_vstream_av;
 
     h = ngx_array_push(&cmcf->events[NGX_RTMP_MSG_VIDEO]);
     if (h == NULL) {
         return NGX_ERROR;
     }
 
-    *h = ngx_vstream_rtmp_av;
+    *h = ngx_rtmp_vstream_av;
 
     next_publish = ngx_rtmp_publish;
-    ngx_rtmp_publish = ngx_vstream_rtmp_publish;
+    ngx_rtmp_publish = ngx_rtmp_vstream_publish;
 
     next_close_stream = ngx_rtmp_close_stream;
-    ngx_rtmp_close_stream = ngx_vstream_rtmp_close_stream;
+    ngx_rtmp_close_stream = ngx_rtmp_vstream_close_stream;
 
     return NGX_OK;
 }
 
 
 static void *
-ngx_vstream_rtmp_create_app_conf(ngx_conf_t *cf)
+ngx_rtmp_vstream_create_app_conf(ngx_conf_t *cf)
 {
-    ngx_vstream_rtmp_app_conf_t  *vacf;
+    ngx_rtmp_vstream_app_conf_t  *vacf;
 
-    vacf = ngx_pcalloc(cf->pool, sizeof(ngx_vstream_rtmp_app_conf_t));
+    vacf = ngx_pcalloc(cf->pool, sizeof(ngx_rtmp_vstream_app_conf_t));
     if (vacf == NULL) {
         return NULL;
     }
@@ -725,10 +725,10 @@ ngx_vstream_rtmp_create_app_conf(ngx_conf_t *cf)
 
 
 static char *
-ngx_vstream_rtmp_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
+ngx_rtmp_vstream_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
 {
-    ngx_vstream_rtmp_app_conf_t *prev = parent;
-    ngx_vstream_rtmp_app_conf_t *conf = child;
+    ngx_rtmp_vstream_app_conf_t *prev = parent;
+    ngx_rtmp_vstream_app_conf_t *conf = child;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 1);
 
@@ -745,9 +745,9 @@ ngx_vstream_rtmp_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
 /* the HLS reader finds the path by application: it is kept there only */
 
 static char *
-ngx_vstream_rtmp_hls_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_rtmp_vstream_hls_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_vstream_rtmp_app_conf_t *vacf = conf;
+    ngx_rtmp_vstream_app_conf_t *vacf = conf;
 
     ngx_str_t                  *value, path;
     ngx_vstream_hls_path_t     *hp;

@@ -44,7 +44,7 @@ my $syms = `nm -D --defined-only $dir/objs/ngx_vstream_module.so 2>&1`;
 like($syms, qr/\bngx_modules\b/, 'it is an nginx dynamic module');
 my $names = `strings $dir/objs/ngx_vstream_module.so`;
 like($names, qr/ngx_vstream_module/, 'holding the core part');
-like($names, qr/ngx_vstream_rtmp_module/, 'the RTMP part');
+like($names, qr/ngx_rtmp_vstream_module/, 'the RTMP part');
 like($names, qr/ngx_http_vstream_module/, 'and the HTTP part');
 
 done_testing();
