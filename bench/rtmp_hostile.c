@@ -60,7 +60,7 @@ typedef enum {
 
 typedef enum {
     RH_EV_TIMEOUT = 0,
-    RH_EV_CMD,
+    RH_EV_READY,                        /* a command, or the bytes wanted */
     RH_EV_CLOSED
 } rh_event_e;
 
@@ -147,7 +147,8 @@ static int rh_send_publish(rh_conn_t *c, uint32_t msid, const char *name,
     size_t len);
 static ssize_t rh_recv(rh_conn_t *c);
 static rh_event_e rh_wait_cmd(rh_conn_t *c, int ms);
-static rh_event_e rh_wait_closed(rh_conn_t *c, int ms);
+static rh_event_e rh_wait_bytes(rh_conn_t *c, size_t need, int ms);
+#define rh_wait_closed(c, ms)  rh_wait_bytes(c, (size_t) -1, ms)
 static rh_result_e rh_create_stream(rh_conn_t *c);
 static rh_result_e rh_connect_result(rh_conn_t *c, int ms);
 static rh_result_e rh_publish_result(rh_conn_t *c, int ms);
@@ -1433,17 +1434,15 @@ rh_handshake(rh_conn_t *c, int version, int c1_version, int garbage_c2)
 
     need = 1 + 2 * RTMP_HANDSHAKE_SIZE;
 
-    while ((size_t) (c->in.last - c->in.pos) < need) {
-        ev = rh_wait_closed(c, version == 3 ? RH_ANSWER_MS : rh_conf.wait_ms);
+    ev = rh_wait_bytes(c, need,
+                       version == 3 ? RH_ANSWER_MS : rh_conf.wait_ms);
 
-        if (ev == RH_EV_CLOSED) {
-            return -1;
-        }
+    if (ev == RH_EV_CLOSED) {
+        return -1;
+    }
 
-        if (ev == RH_EV_TIMEOUT && (size_t) (c->in.last - c->in.pos) < need)
-        {
-            return 1;
-        }
+    if (ev == RH_EV_TIMEOUT) {
+        return 1;
     }
 
     if (garbage_c2) {
@@ -1578,7 +1577,7 @@ rh_recv(rh_conn_t *c)
 }
 
 
-/* reads until a command arrives (RH_EV_CMD), the peer closes, or MS pass */
+/* reads until a command arrives (RH_EV_READY), the peer closes, or MS pass */
 
 static rh_event_e
 rh_wait_cmd(rh_conn_t *c, int ms)
@@ -1594,7 +1593,7 @@ rh_wait_cmd(rh_conn_t *c, int ms)
         rc = rh_parse(c);
 
         if (rc == 1) {
-            return RH_EV_CMD;
+            return RH_EV_READY;
         }
 
         if (rc == -1) {
@@ -1645,10 +1644,13 @@ rh_wait_cmd(rh_conn_t *c, int ms)
 }
 
 
-/* during the handshake: raw bytes only; afterwards: skips commands too */
+/*
+ * Reads raw bytes, unparsed, until NEED of them are buffered (RH_EV_READY),
+ * the peer closes, or MS pass; rh_wait_closed() waits for the close only.
+ */
 
 static rh_event_e
-rh_wait_closed(rh_conn_t *c, int ms)
+rh_wait_bytes(rh_conn_t *c, size_t need, int ms)
 {
     ssize_t        n;
     double         deadline, left;
@@ -1657,6 +1659,10 @@ rh_wait_closed(rh_conn_t *c, int ms)
     deadline = rh_now() + ms / 1000.0;
 
     for ( ;; ) {
+        if (c->in.pos && (size_t) (c->in.last - c->in.pos) >= need) {
+            return RH_EV_READY;
+        }
+
         left = deadline - rh_now();
         if (left <= 0) {
             return RH_EV_TIMEOUT;
@@ -1678,12 +1684,6 @@ rh_wait_closed(rh_conn_t *c, int ms)
 
         if (n > 0) {
             c->in.last += n;
-
-            /* the handshake waits for S0+S1+S2 with this */
-            if (c->in.last - c->in.pos >= 1 + 2 * RTMP_HANDSHAKE_SIZE) {
-                return RH_EV_TIMEOUT;
-            }
-
             continue;
         }
 
