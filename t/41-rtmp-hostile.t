@@ -92,7 +92,7 @@ if ($pid == 0) {
     open STDOUT, '>', $out;
     open STDERR, '>', $t->prefix . '/logs/hostile.err';
     exec $hostile, '--url', $url, '--live-name', 'legit', '--cycles', 1000,
-        '--jobs', 4, '--half-open', 300, '--hold', 2 or exit 127;
+        '--jobs', 4, '--half-open', 300, '--hold', 8 or exit 127;
 }
 
 my $started = time;
@@ -174,7 +174,7 @@ for my $case (grep { /^second-publish/ } keys %expect) {
 like($res{cycles} && $res{cycles}{accepted} // '', qr/^1000$/,
      '1,000 publish/close cycles, all accepted');
 like($res{'half-open'} && $res{'half-open'}{line} // '',
-     qr/held=300 wanted=300 closed_by_server=0 probe=accepted/,
+     qr/held=300 wanted=300 closed_by_server=0 probe=accepted hold_s=8.0/,
      '300 half-open connections held while a publisher got through');
 
 # the legitimate stream never stalled
@@ -199,7 +199,10 @@ sub longest_gap {
 }
 
 ok(!grep({ $_->[1] < 0 } @bytes), 'the legitimate stream stayed live on every poll');
-ok(@bytes >= 4, scalar(@bytes) . ' polls during the attack');
+# long enough for a stall of more than 3 s to show (the half-open hold)
+ok(@bytes >= 12 && $bytes[-1][0] - $bytes[0][0] >= 6,
+   sprintf('%d polls over %.1f s of attack', scalar @bytes,
+           @bytes ? $bytes[-1][0] - $bytes[0][0] : 0));
 ok(!grep({ $bytes[$_][1] < $bytes[$_ - 1][1] } 1 .. $#bytes),
    'its bytes_in never went back');
 my ($gap, $grew) = longest_gap(@bytes);
