@@ -21,6 +21,7 @@
 #define NGX_VSTREAM_DENIED_NAME_LEN  64
 #define NGX_VSTREAM_VIEWER_SLOTS     32
 #define NGX_VSTREAM_ADDR_LEN         (NGX_INET6_ADDRSTRLEN + 1)
+#define NGX_VSTREAM_RFC3339_LEN      (sizeof("1970-01-01T00:00:00Z") - 1)
 
 /* nginx-rtmp bounds names to 256 bytes with the NUL; so do we */
 #define NGX_VSTREAM_NAME_MAX         255
@@ -231,6 +232,7 @@ ngx_vstream_main_conf_t *ngx_vstream_main_conf(ngx_cycle_t *cycle);
 char *ngx_vstream_read_secret(ngx_conf_t *cf, ngx_str_t *path,
     ngx_vstream_secret_t *secret);
 uint64_t ngx_vstream_unix_ms(void);
+u_char *ngx_vstream_time_rfc3339(u_char *p, time_t t);
 
 extern ngx_str_t           ngx_vstream_reasons[];
 extern ngx_module_t        ngx_vstream_module;

@@ -106,6 +106,42 @@ ngx_vstream_unix_ms(void)
 }
 
 
+/* RFC 3339 in UTC, "2026-11-23T08:00:00Z", without ngx_sprintf's parsing */
+
+u_char *
+ngx_vstream_time_rfc3339(u_char *p, time_t t)
+{
+    ngx_tm_t    tm;
+    ngx_uint_t  i, v[6];
+
+    static u_char  sep[] = "--T::Z";
+
+    ngx_gmtime(t, &tm);
+
+    v[0] = tm.ngx_tm_year;
+    v[1] = tm.ngx_tm_mon;
+    v[2] = tm.ngx_tm_mday;
+    v[3] = tm.ngx_tm_hour;
+    v[4] = tm.ngx_tm_min;
+    v[5] = tm.ngx_tm_sec;
+
+    *p++ = (u_char) ('0' + v[0] / 1000 % 10);
+    *p++ = (u_char) ('0' + v[0] / 100 % 10);
+    *p++ = (u_char) ('0' + v[0] / 10 % 10);
+    *p++ = (u_char) ('0' + v[0] % 10);
+
+    for (i = 1; i < 6; i++) {
+        *p++ = sep[i - 1];
+        *p++ = (u_char) ('0' + v[i] / 10 % 10);
+        *p++ = (u_char) ('0' + v[i] % 10);
+    }
+
+    *p++ = sep[5];
+
+    return p;
+}
+
+
 /*
  * A secret (signing key, admin token) lives in a file of its own: the file
  * must exist, hold something other than white space, and be readable by

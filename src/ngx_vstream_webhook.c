@@ -349,16 +349,12 @@ ngx_vstream_webhook_post(ngx_log_t *log)
 static char *
 ngx_vstream_webhook_body(ngx_vstream_webhook_event_t *ev)
 {
-    u_char     at[sizeof("1970-01-01T00:00:00Z")];
+    u_char     at[NGX_VSTREAM_RFC3339_LEN];
     char      *body;
     json_t    *obj, *s;
-    ngx_tm_t   tm;
     ngx_str_t *reason;
 
-    ngx_gmtime(ev->at, &tm);
-    ngx_sprintf(at, "%4d-%02d-%02dT%02d:%02d:%02dZ%Z",
-                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+    ngx_vstream_time_rfc3339(at, ev->at);
 
     obj = json_object();
     if (obj == NULL) {
@@ -378,7 +374,7 @@ ngx_vstream_webhook_body(ngx_vstream_webhook_event_t *ev)
 
     json_object_set_new(obj, "addr",
                         json_stringn((char *) ev->addr, ev->addr_len));
-    json_object_set_new(obj, "at", json_string((char *) at));
+    json_object_set_new(obj, "at", json_stringn((char *) at, sizeof(at)));
     json_object_set_new(obj, "worker_pid", json_integer(ngx_pid));
 
     if (ev->event == NGX_VSTREAM_EVENT_DENIED) {
