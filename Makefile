@@ -27,9 +27,10 @@ module-asan: deps
 vstreamctl: deps
 	@$(MAKE) --no-print-directory -C vstreamctl BUILD=$(BUILD)
 
-# Small tools the tests and benchmarks use (the light RTMP publisher).
+# Small tools the tests and benchmarks use (tools/: the light RTMP publisher,
+# the hostile RTMP client, the sample FLV).
 tools: deps
-	@$(MAKE) --no-print-directory -C bench BUILD=$(BUILD)
+	@$(MAKE) --no-print-directory -C tools BUILD=$(BUILD)
 
 test: deps
 	@$(MAKE) --no-print-directory module vstreamctl tools
