@@ -1,4 +1,5 @@
-# vstream: the entry points of ../shared/INTERFACE.md section 6.
+# vstream: the make targets README.md describes (Quick start, Building, Tests,
+# Benchmarks, Deploying on AWS).
 # Every target installs what it needs (deploy/deps.sh is quick when all is there).
 
 SHELL := /bin/bash
