@@ -1,4 +1,5 @@
-# vstream: the entry points of ../shared/INTERFACE.md section 6.
+# vstream: the make targets README.md describes (Quick start, Building, Tests,
+# Benchmarks, Deploying on AWS).
 # Every target installs what it needs (deploy/deps.sh is quick when all is there).
 
 SHELL := /bin/bash
@@ -27,9 +28,10 @@ module-asan: deps
 vstreamctl: deps
 	@$(MAKE) --no-print-directory -C vstreamctl BUILD=$(BUILD)
 
-# Small tools the tests and benchmarks use (the light RTMP publisher).
+# Small tools the tests and benchmarks use (tools/: the light RTMP publisher,
+# the hostile RTMP client, the sample FLV).
 tools: deps
-	@$(MAKE) --no-print-directory -C bench BUILD=$(BUILD)
+	@$(MAKE) --no-print-directory -C tools BUILD=$(BUILD)
 
 test: deps
 	@$(MAKE) --no-print-directory module vstreamctl tools

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The AWS flow of INTERFACE.md section 5 (make deploy | destroy | inventory).
+# The AWS flow of README.md's "Deploying on AWS" (make deploy | destroy |
+# inventory).
 #
 #   deploy/aws.sh deploy     terraform apply, write the inventory, wait for the
 #                            bastion's SSH, ansible-playbook site.yml
