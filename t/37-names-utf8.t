@@ -160,7 +160,8 @@ is(scalar(@{ $json->{denied} }), scalar(keys %bad), 'and nothing else refused');
 
 # what the ring shows: the bad bytes as U+FFFD, the control bytes as such
 my %shown = map { $_->{stream} => 1 } @{ $json->{denied} };
-ok($shown{"sur\x{fffd}"}, 'a surrogate shows as one U+FFFD')
+ok($shown{"sur\x{fffd}\x{fffd}\x{fffd}"},
+   "a surrogate shows as three U+FFFD (Unicode's maximal subparts)")
     or diag(explain([keys %shown]));
 ok($shown{"ov\x{fffd}\x{fffd}"}, 'C0 AF shows as two U+FFFD');
 ok($shown{"cut\x{fffd}mid"}, 'a cut sequence shows as one U+FFFD');
