@@ -18,7 +18,7 @@
 
 /* RFC 3629 the textbook way: length from the lead byte, then the value */
 
-static int
+static inline int
 ref_utf8_valid(const unsigned char *s, size_t len)
 {
     size_t    i, n, k;
@@ -71,7 +71,7 @@ ref_utf8_valid(const unsigned char *s, size_t len)
 }
 
 
-static int
+static inline int
 ref_hex(unsigned char c)
 {
     if (c >= '0' && c <= '9') {
@@ -90,7 +90,7 @@ ref_hex(unsigned char c)
 }
 
 
-static size_t
+static inline size_t
 ref_utf8_put(unsigned char *p, uint32_t cp)
 {
     if (cp < 0x80) {
@@ -126,7 +126,7 @@ ref_utf8_put(unsigned char *p, uint32_t cp)
  * not needed by our output and refused with the lone surrogates.
  */
 
-static long
+static inline long
 ref_json_unescape(const unsigned char *s, size_t len, unsigned char *out)
 {
     int       h;
@@ -198,7 +198,7 @@ ref_json_unescape(const unsigned char *s, size_t len, unsigned char *out)
  * and newline escaped, UTF-8) decoded into out; its length, or -1.
  */
 
-static long
+static inline long
 ref_prom_unescape(const unsigned char *s, size_t len, unsigned char *out)
 {
     size_t  i, o;
