@@ -191,6 +191,18 @@ vstream_escape(unsigned char *dst, unsigned char *end,
     unsigned char  unit[VSTREAM_TEXT_ESCAPE_MAX];
 
     while (len) {
+
+        /* the common case, plain ASCII, without the unit buffer */
+        if (*src >= 0x20 && *src < 0x7f && *src != '"' && *src != '\\') {
+            if (dst == end) {
+                break;
+            }
+
+            *dst++ = *src++;
+            len--;
+            continue;
+        }
+
         n = vstream_escape_unit(unit, src, len, &used, type);
 
         if ((size_t) (end - dst) < n) {
