@@ -8,13 +8,13 @@
  * accepted value has a known family, a contiguous prefix mask, an address
  * without host bits; DONE exactly when the input had some; a prefix is
  * digits only and at most 32 or 128; and whatever inet_pton() reads as an
- * address nginx reads the same way, but for nginx's one quirk: it reads
- * 255.255.255.255, alone or as the dotted tail of an IPv6 address, as
- * its INADDR_NONE and refuses the value; and it refuses a trailing "::"
- * standing for one zero group ("1:2:3:4:5:6:7::"), which RFC 4291 allows and
- * RFC 5952 tells writers to avoid.  Both at configuration time with the
- * directive's "invalid CIDR" error: harmless, and checked as such here.  The input is
- * an exact copy: ASan sees a read past it.
+ * address nginx reads the same way, but for two nginx quirks: it reads
+ * 255.255.255.255, alone or as the dotted tail of an IPv6 address, as its
+ * INADDR_NONE and refuses the value; and it refuses a trailing "::" that
+ * stands for one zero group ("1:2:3:4:5:6:7::"), which RFC 4291 allows
+ * and RFC 5952 tells writers to avoid.  Both at configuration time with the
+ * directive's "invalid CIDR" error: harmless, and checked as such here.
+ * The input is an exact copy: ASan sees a read past it.
  */
 
 
@@ -191,7 +191,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (bits >= 0) {
             m = bits ? htonl(0xffffffffu << (32 - bits)) : 0;
-            fz_check(cidr.family == AF_INET && cidr.u.in.addr == (a4.s_addr & m));
+            fz_check(cidr.family == AF_INET
+                     && cidr.u.in.addr == (a4.s_addr & m));
             fz_check((rc == NGX_DONE) == ((a4.s_addr & ~m) != 0));
         }
 
