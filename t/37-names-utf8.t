@@ -192,6 +192,13 @@ SKIP: {
     is($?, 0, 'promtool accepts the exposition') or diag($p);
 }
 
+# the admin routes: a name that could never publish is no stream at all
+for my $method (qw(GET DELETE)) {
+    my $r = $t->http($method, '/vstream/streams/live/sur%ED%A0%80');
+    is($r->{status}, 404, "$method of a surrogate name: 404");
+    like($r->{content}, qr/^\{"error":"no such stream"\}$/, '... no such stream');
+}
+
 # the refused publishers were told so and went away
 for my $case (sort keys %bad) {
     my $done = wait_for(sub { waitpid($pid{$case}, WNOHANG) == $pid{$case} }, 15);
