@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 #include "ngx_vstream.h"
 #include "ngx_vstream_access.h"
+#include "vstream_text.h"
 
 
 static ngx_int_t ngx_vstream_access_arg(ngx_str_t *args, char *name,
@@ -213,55 +214,26 @@ static ngx_int_t
 ngx_vstream_access_arg(ngx_str_t *args, char *name, size_t len,
     ngx_str_t *value)
 {
-    u_char  *p, *last, *amp;
+    const u_char  *v;
 
-    p = args->data;
-    last = p + args->len;
-
-    while (p < last) {
-        amp = ngx_strlchr(p, last, '&');
-        if (amp == NULL) {
-            amp = last;
-        }
-
-        if ((size_t) (amp - p) > len && p[len] == '='
-            && ngx_strncmp(p, name, len) == 0)
-        {
-            value->data = p + len + 1;
-            value->len = amp - value->data;
-            return NGX_OK;
-        }
-
-        p = amp + 1;
+    if (!vstream_args_get(args->data, args->len, name, len, &v, &value->len))
+    {
+        return NGX_DECLINED;
     }
 
-    return NGX_DECLINED;
+    value->data = (u_char *) v;
+
+    return NGX_OK;
 }
 
 
 /*
- * Names end up in file paths (HLS), logs and JSON: refuse empty ones,
- * over-long ones, path separators, "..", and control characters.
+ * Names end up in file paths (HLS), logs and JSON: the rule is
+ * vstream_name_is_safe() (vstream_text.h), strict UTF-8 included.
  */
 
 ngx_int_t
 ngx_vstream_name_is_safe(u_char *p, size_t len)
 {
-    size_t  i;
-
-    if (len == 0 || len > NGX_VSTREAM_NAME_MAX) {
-        return 0;
-    }
-
-    for (i = 0; i < len; i++) {
-        if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '/' || p[i] == '\\') {
-            return 0;
-        }
-
-        if (p[i] == '.' && i + 1 < len && p[i + 1] == '.') {
-            return 0;
-        }
-    }
-
-    return !(len == 1 && p[0] == '.');
+    return vstream_name_is_safe(p, len);
 }

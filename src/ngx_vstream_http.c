@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 #include "ngx_vstream.h"
+#include "vstream_text.h"
 
 
 typedef struct {
@@ -19,7 +20,28 @@ typedef struct {
     ngx_vstream_secret_t      *token;
     u_char                     token_sha[SHA256_DIGEST_LENGTH];
     ngx_str_t                  prefix;
+
+    /* where vstream_admin is, for the warning of an open admin API */
+    void                      *access;    /* ngx_http_access_module's conf */
+    ngx_str_t                  file;      /* NULL data: no vstream_admin */
+    ngx_uint_t                 line;
+    ngx_uint_t                 warned;
 } ngx_http_vstream_loc_conf_t;
+
+
+/*
+ * ngx_http_access_module's location conf (static in its source): the same
+ * fields under the same conditions, all we read is whether any is set.
+ */
+typedef struct {
+    ngx_array_t               *rules;
+#if (NGX_HAVE_INET6)
+    ngx_array_t               *rules6;
+#endif
+#if (NGX_HAVE_UNIX_DOMAIN)
+    ngx_array_t               *rules_un;
+#endif
+} ngx_http_vstream_access_conf_t;
 
 
 typedef enum {
@@ -30,6 +52,9 @@ typedef enum {
 
 
 static ngx_int_t ngx_http_vstream_admin_handler(ngx_http_request_t *r);
+static void ngx_http_vstream_route(ngx_http_request_t *r,
+    ngx_http_vstream_loc_conf_t *vlcf, vstream_admin_route_t *rt,
+    ngx_str_t *app, ngx_str_t *name);
 static ngx_int_t ngx_http_vstream_authorized(ngx_http_request_t *r,
     ngx_http_vstream_loc_conf_t *vlcf);
 static ngx_int_t ngx_http_vstream_get(ngx_http_request_t *r,
@@ -50,6 +75,8 @@ static char *ngx_http_vstream_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_vstream_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static void ngx_http_vstream_admin_open(ngx_conf_t *cf,
+    ngx_http_vstream_loc_conf_t *vlcf);
 static char *ngx_http_vstream_token_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
@@ -115,11 +142,10 @@ ngx_module_t  ngx_http_vstream_module = {
 static ngx_int_t
 ngx_http_vstream_admin_handler(ngx_http_request_t *r)
 {
-    u_char                       *p, *last, *slash;
     ngx_int_t                     rc;
-    ngx_str_t                     path, app, name;
-    ngx_uint_t                    route;
+    ngx_str_t                     app, name;
     ngx_vstream_shm_t            *shm;
+    vstream_admin_route_t         rt;
     ngx_http_vstream_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vstream_module);
@@ -146,66 +172,23 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
                                       "a valid bearer token is required");
     }
 
-    /* the path below the location's prefix: status, metrics, streams/A/N */
+    ngx_http_vstream_route(r, vlcf, &rt, &app, &name);
 
-    path = r->uri;
+    switch (rt.route) {
 
-    if (path.len >= vlcf->prefix.len
-        && ngx_strncmp(path.data, vlcf->prefix.data, vlcf->prefix.len) == 0)
-    {
-        path.data += vlcf->prefix.len;
-        path.len -= vlcf->prefix.len;
-    }
+    case VSTREAM_ROUTE_STATUS:
+        return ngx_http_vstream_get(r, shm, NGX_HTTP_VSTREAM_STATUS, &app,
+                                    &name);
 
-    while (path.len && path.data[0] == '/') {
-        path.data++;
-        path.len--;
-    }
+    case VSTREAM_ROUTE_METRICS:
+        return ngx_http_vstream_get(r, shm, NGX_HTTP_VSTREAM_METRICS, &app,
+                                    &name);
 
-    ngx_str_null(&app);
-    ngx_str_null(&name);
+    case VSTREAM_ROUTE_STREAM:
+        return ngx_http_vstream_get(r, shm, NGX_HTTP_VSTREAM_STREAM, &app,
+                                    &name);
 
-    if (path.len == 6 && ngx_strncmp(path.data, "status", 6) == 0) {
-        route = NGX_HTTP_VSTREAM_STATUS;
-
-    } else if (path.len == 7 && ngx_strncmp(path.data, "metrics", 7) == 0) {
-        route = NGX_HTTP_VSTREAM_METRICS;
-
-    } else if (path.len > 8 && ngx_strncmp(path.data, "streams/", 8) == 0) {
-        route = NGX_HTTP_VSTREAM_STREAM;
-
-        p = path.data + 8;
-        last = path.data + path.len;
-        slash = ngx_strlchr(p, last, '/');
-
-        if (slash == NULL || slash == p || slash + 1 == last
-            || ngx_strlchr(slash + 1, last, '/') != NULL)
-        {
-            return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
-                                          "no such resource");
-        }
-
-        app.data = p;
-        app.len = slash - p;
-        name.data = slash + 1;
-        name.len = last - name.data;
-
-        if (app.len > NGX_VSTREAM_NAME_MAX || name.len > NGX_VSTREAM_NAME_MAX)
-        {
-            return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
-                                          "no such stream");
-        }
-
-    } else {
-        return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
-                                      "no such resource");
-    }
-
-    if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
-        return ngx_http_vstream_get(r, shm, route, &app, &name);
-    }
-
-    if (route == NGX_HTTP_VSTREAM_STREAM && r->method == NGX_HTTP_DELETE) {
+    case VSTREAM_ROUTE_DROP:
 
         if (ngx_vstream_shm_drop(shm, &app, &name) != NGX_OK) {
             return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
@@ -218,18 +201,64 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
 
         return ngx_http_vstream_error(r, NULL, NGX_HTTP_ACCEPTED,
                                       "the publisher will be disconnected");
+
+    default: /* VSTREAM_ROUTE_NONE */
+        break;
     }
 
-    if (ngx_http_vstream_header(r, "Allow",
-                                route == NGX_HTTP_VSTREAM_STREAM
-                                ? "GET, HEAD, DELETE" : "GET, HEAD")
-        != NGX_OK)
+    if (rt.allow
+        && ngx_http_vstream_header(r, "Allow", (char *) rt.allow) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_ALLOWED,
-                                  "method not allowed");
+    return ngx_http_vstream_error(r, shm, rt.status, (char *) rt.message);
+}
+
+
+/* the path below the location's prefix: status, metrics, streams/A/N */
+
+static void
+ngx_http_vstream_route(ngx_http_request_t *r,
+    ngx_http_vstream_loc_conf_t *vlcf, vstream_admin_route_t *rt,
+    ngx_str_t *app, ngx_str_t *name)
+{
+    ngx_str_t         path;
+    vstream_method_e  method;
+
+    path = r->uri;
+
+    if (path.len >= vlcf->prefix.len
+        && ngx_strncmp(path.data, vlcf->prefix.data, vlcf->prefix.len) == 0)
+    {
+        path.data += vlcf->prefix.len;
+        path.len -= vlcf->prefix.len;
+    }
+
+    switch (r->method) {
+
+    case NGX_HTTP_GET:
+        method = VSTREAM_METHOD_GET;
+        break;
+
+    case NGX_HTTP_HEAD:
+        method = VSTREAM_METHOD_HEAD;
+        break;
+
+    case NGX_HTTP_DELETE:
+        method = VSTREAM_METHOD_DELETE;
+        break;
+
+    default:
+        method = VSTREAM_METHOD_OTHER;
+    }
+
+    vstream_admin_route(path.data, path.len, method, rt);
+
+    app->data = (u_char *) rt->app;
+    app->len = rt->app_len;
+    name->data = (u_char *) rt->name;
+    name->len = rt->name_len;
 }
 
 
@@ -580,7 +609,47 @@ ngx_http_vstream_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_ptr_value(conf->token, prev->token, NULL);
 
+    if (conf->file.data && conf->token == NULL && !conf->warned) {
+        ngx_http_vstream_admin_open(cf, conf);
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/*
+ * An admin location with neither a token nor allow/deny rules (its own or
+ * inherited) lets anyone read the status and drop streams.  nginx merges
+ * the modules in order and ngx_http_access_module comes before any dynamic
+ * module, so its rules are already merged here.
+ */
+
+static void
+ngx_http_vstream_admin_open(ngx_conf_t *cf, ngx_http_vstream_loc_conf_t *vlcf)
+{
+    ngx_http_vstream_access_conf_t  *alcf = vlcf->access;
+
+    if (alcf
+        && (alcf->rules
+#if (NGX_HAVE_INET6)
+            || alcf->rules6
+#endif
+#if (NGX_HAVE_UNIX_DOMAIN)
+            || alcf->rules_un
+#endif
+           ))
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                  "vstream: the admin API at \"%V\" is open to anyone, "
+                  "DELETE included: set \"vstream_admin_token_file\" or "
+                  "\"allow\"/\"deny\" rules in %V:%ui",
+                  &vlcf->prefix, &vlcf->file, vlcf->line);
+
+    /* a location may be merged more than once (e.g. exact and prefix) */
+    vlcf->warned = 1;
 }
 
 
@@ -589,6 +658,8 @@ ngx_http_vstream_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_vstream_loc_conf_t *vlcf = conf;
 
+    ngx_uint_t                 i;
+    ngx_http_conf_ctx_t       *ctx;
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
@@ -605,6 +676,19 @@ ngx_http_vstream_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf->handler = ngx_http_vstream_admin_handler;
     vlcf->prefix = clcf->name;
+    vlcf->file = cf->conf_file->file.name;
+    vlcf->line = cf->conf_file->line;
+
+    /* found by name: no link-time dependency on a module nginx may lack */
+    for (i = 0; cf->cycle->modules[i]; i++) {
+        if (ngx_strcmp(cf->cycle->modules[i]->name, "ngx_http_access_module")
+            == 0)
+        {
+            ctx = cf->ctx;
+            vlcf->access = ctx->loc_conf[cf->cycle->modules[i]->ctx_index];
+            break;
+        }
+    }
 
     return NGX_CONF_OK;
 }

@@ -13,6 +13,7 @@
 #include "ngx_rtmp.h"
 #include "ngx_rtmp_codec_module.h"
 #include "ngx_vstream.h"
+#include "vstream_text.h"
 
 
 /* bytes of one stream's output beside its escaped names */
@@ -32,7 +33,11 @@
     ngx_vstream_u64(ngx_vstream_lit(p, s), (uint64_t) (n))
 
 /* a string escaped for JSON or a Prometheus label is at most this longer */
-#define NGX_VSTREAM_ESCAPE        6
+#define NGX_VSTREAM_ESCAPE        VSTREAM_TEXT_ESCAPE_MAX
+
+#if (NGX_VSTREAM_NAME_MAX != VSTREAM_TEXT_NAME_MAX)
+#error "NGX_VSTREAM_NAME_MAX and VSTREAM_TEXT_NAME_MAX differ"
+#endif
 
 /* how many label sets of a stream repeat its names in /metrics */
 #define NGX_VSTREAM_PROM_SERIES   18
@@ -63,71 +68,20 @@ static ngx_uint_t ngx_vstream_app_streams(ngx_vstream_snapshot_t *snap,
     ngx_vstream_app_t *app);
 
 
+/*
+ * Every size computed here gives each byte of a name NGX_VSTREAM_ESCAPE
+ * bytes of room: that is the bound handed to the escapers, which never
+ * write past it and always write valid UTF-8 (vstream_text.c).
+ */
+
 static u_char *
 ngx_vstream_escape(u_char *p, u_char *src, size_t len, ngx_uint_t type)
 {
-    u_char    *s, *last;
-    uint32_t   ch;
-
-    static u_char  hex[] = "0123456789abcdef";
-
-    s = src;
-    last = src + len;
-
-    while (s < last) {
-
-        if (*s >= 0x80) {
-            /* valid UTF-8 passes; anything else becomes U+FFFD */
-            src = s;
-            ch = ngx_utf8_decode(&s, last - s);
-
-            if (ch > 0x10ffff) {
-                p = (type == NGX_VSTREAM_ESCAPE_JSON)
-                    ? ngx_vstream_lit(p, "\\ufffd")
-                    : ngx_vstream_lit(p, "\xef\xbf\xbd");
-
-                s = src + 1;
-                continue;
-            }
-
-            p = ngx_cpymem(p, src, s - src);
-            continue;
-        }
-
-        switch (*s) {
-
-        case '"':
-        case '\\':
-            *p++ = '\\';
-            *p++ = *s;
-            break;
-
-        case '\n':
-            *p++ = '\\';
-            *p++ = 'n';
-            break;
-
-        default:
-            if (*s < 0x20 || *s == 0x7f) {
-                if (type == NGX_VSTREAM_ESCAPE_JSON) {
-                    p = ngx_vstream_lit(p, "\\u00");
-                    *p++ = hex[*s >> 4];
-                    *p++ = hex[*s & 0xf];
-
-                } else {
-                    *p++ = '?';
-                }
-
-                break;
-            }
-
-            *p++ = *s;
-        }
-
-        s++;
+    if (type == NGX_VSTREAM_ESCAPE_JSON) {
+        return vstream_json_escape(p, p + len * NGX_VSTREAM_ESCAPE, src, len);
     }
 
-    return p;
+    return vstream_prom_escape(p, p + len * NGX_VSTREAM_ESCAPE, src, len);
 }
 
 

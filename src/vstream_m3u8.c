@@ -11,9 +11,8 @@
 
 #include <string.h>
 #include "vstream_m3u8.h"
+#include "vstream_text.h"
 
-
-#define VSTREAM_M3U8_NAME_MAX  255
 
 /* whole seconds above this are more than UINT32_MAX ms anyway */
 #define VSTREAM_M3U8_SEC_MAX   (UINT32_MAX / 1000 + 1)
@@ -109,33 +108,12 @@ vstream_m3u8_parse(const unsigned char *buf, size_t len, vstream_m3u8_t *pl,
 }
 
 
+/* the rule lives with the other text rules (vstream_text.c) */
+
 int
 vstream_m3u8_safe_name(const unsigned char *name, size_t len)
 {
-    size_t  i;
-
-    if (name == NULL || len == 0 || len > VSTREAM_M3U8_NAME_MAX) {
-        return 0;
-    }
-
-    if (len == 1 && name[0] == '.') {
-        return 0;
-    }
-
-    for (i = 0; i < len; i++) {
-
-        if (name[i] < 0x20 || name[i] == 0x7f
-            || name[i] == '/' || name[i] == '\\')
-        {
-            return 0;
-        }
-
-        if (name[i] == '.' && i + 1 < len && name[i + 1] == '.') {
-            return 0;
-        }
-    }
-
-    return 1;
+    return vstream_name_is_safe(name, len);
 }
 
 

@@ -56,8 +56,8 @@ int vstream_m3u8_parse(const unsigned char *buf, size_t len, vstream_m3u8_t *pl,
 
 /*
  * 1 if name is safe to join to a directory as one path component:
- * 1 to 255 bytes, no '/' or '\\', no ".." anywhere (so neither "." nor
- * ".." nor "..."), not ".", no control characters (< 0x20, 0x7f, NUL).
+ * vstream_name_is_safe() of vstream_text.h (1 to 255 bytes of valid
+ * UTF-8, no '/' or '\\', no "..", not ".", no control characters).
  */
 int vstream_m3u8_safe_name(const unsigned char *name, size_t len);
 

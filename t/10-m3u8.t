@@ -25,6 +25,7 @@ make_path($out);
 my @cmd = ($cc, qw(-std=c99 -Wall -Wextra -Werror -g -O1),
            '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
            "-I$top/src", "$top/t/unit/m3u8_test.c", "$top/src/vstream_m3u8.c",
+           "$top/src/vstream_text.c",
            '-o', "$bin.$$");
 
 my $log = `@cmd 2>&1`;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "vstream_m3u8.h"
+#include "text_ref.h"
 
 
 typedef struct {
@@ -132,6 +133,9 @@ fz_safe_name(const unsigned char *name, size_t len)
             safe = 0;
         }
     }
+
+    /* and strict UTF-8, by the reference decoder (t/unit/text_ref.h) */
+    safe = safe && ref_utf8_valid(name, len);
 
     fz_check(vstream_m3u8_safe_name(name, len) == safe);
 }

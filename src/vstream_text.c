@@ -1,0 +1,447 @@
+
+/*
+ * vstream: the text rules (see vstream_text.h).  Strict UTF-8 as RFC 3629
+ * and Unicode's table 3-7 have it; nginx's ngx_utf8_decode() lets
+ * surrogates through, so nothing here uses it.
+ */
+
+
+#include <string.h>
+
+#include "vstream_text.h"
+
+
+typedef enum {
+    VSTREAM_ESCAPE_JSON = 0,
+    VSTREAM_ESCAPE_PROM
+} vstream_escape_e;
+
+
+static unsigned char *vstream_escape(unsigned char *dst, unsigned char *end,
+    const unsigned char *src, size_t len, vstream_escape_e type);
+static size_t vstream_escape_unit(unsigned char *unit,
+    const unsigned char *src, size_t len, size_t *used,
+    vstream_escape_e type);
+
+
+static const char  vstream_hex[] = "0123456789abcdef";
+
+
+size_t
+vstream_utf8_decode(const unsigned char *p, size_t len, uint32_t *cp)
+{
+    size_t    n, i;
+    uint32_t  u;
+    unsigned  c, lo, hi;
+
+    c = p[0];
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+
+    /* the range of the second byte depends on the first (table 3-7) */
+    lo = 0x80;
+    hi = 0xbf;
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        u = c & 0x1f;
+
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        u = c & 0x0f;
+
+        if (c == 0xe0) {
+            lo = 0xa0;          /* overlong below U+0800 */
+
+        } else if (c == 0xed) {
+            hi = 0x9f;          /* surrogates */
+        }
+
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        u = c & 0x07;
+
+        if (c == 0xf0) {
+            lo = 0x90;          /* overlong below U+10000 */
+
+        } else if (c == 0xf4) {
+            hi = 0x8f;          /* above U+10FFFF */
+        }
+
+    } else {
+        /* a continuation byte, C0, C1 (overlong ASCII), F5..FF */
+        *cp = VSTREAM_UTF8_INVALID;
+        return 1;
+    }
+
+    for (i = 1; i < n; i++) {
+
+        if (i >= len || p[i] < lo || p[i] > hi) {
+            *cp = VSTREAM_UTF8_INVALID;
+            return i;
+        }
+
+        u = (u << 6) | (p[i] & 0x3f);
+        lo = 0x80;
+        hi = 0xbf;
+    }
+
+    *cp = u;
+
+    return n;
+}
+
+
+int
+vstream_utf8_valid(const unsigned char *src, size_t len)
+{
+    size_t    n;
+    uint32_t  cp;
+
+    while (len) {
+        if (*src < 0x80) {
+            src++;
+            len--;
+            continue;
+        }
+
+        n = vstream_utf8_decode(src, len, &cp);
+
+        if (cp == VSTREAM_UTF8_INVALID) {
+            return 0;
+        }
+
+        src += n;
+        len -= n;
+    }
+
+    return 1;
+}
+
+
+/* one unit of output for the input at src: its bytes in unit[0 .. 5] */
+
+static size_t
+vstream_escape_unit(unsigned char *unit, const unsigned char *src,
+    size_t len, size_t *used, vstream_escape_e type)
+{
+    size_t    n;
+    uint32_t  cp;
+    unsigned  c;
+
+    c = *src;
+    *used = 1;
+
+    if (c >= 0x80) {
+        n = vstream_utf8_decode(src, len, &cp);
+        *used = n;
+
+        if (cp != VSTREAM_UTF8_INVALID) {
+            memcpy(unit, src, n);
+            return n;
+        }
+
+        if (type == VSTREAM_ESCAPE_JSON) {
+            memcpy(unit, "\\ufffd", 6);
+            return 6;
+        }
+
+        memcpy(unit, "\xef\xbf\xbd", 3);
+        return 3;
+    }
+
+    if (c == '"' || c == '\\') {
+        unit[0] = '\\';
+        unit[1] = (unsigned char) c;
+        return 2;
+    }
+
+    if (c == '\n') {
+        unit[0] = '\\';
+        unit[1] = 'n';
+        return 2;
+    }
+
+    if (c < 0x20 || c == 0x7f) {
+        if (type == VSTREAM_ESCAPE_PROM) {
+            unit[0] = '?';
+            return 1;
+        }
+
+        memcpy(unit, "\\u00", 4);
+        unit[4] = (unsigned char) vstream_hex[c >> 4];
+        unit[5] = (unsigned char) vstream_hex[c & 0xf];
+        return 6;
+    }
+
+    unit[0] = (unsigned char) c;
+
+    return 1;
+}
+
+
+static unsigned char *
+vstream_escape(unsigned char *dst, unsigned char *end,
+    const unsigned char *src, size_t len, vstream_escape_e type)
+{
+    size_t         n, used;
+    unsigned char  unit[VSTREAM_TEXT_ESCAPE_MAX];
+
+    while (len) {
+
+        /* the common case, plain ASCII, without the unit buffer */
+        if (*src >= 0x20 && *src < 0x7f && *src != '"' && *src != '\\') {
+            if (dst == end) {
+                break;
+            }
+
+            *dst++ = *src++;
+            len--;
+            continue;
+        }
+
+        n = vstream_escape_unit(unit, src, len, &used, type);
+
+        if ((size_t) (end - dst) < n) {
+            break;
+        }
+
+        memcpy(dst, unit, n);
+        dst += n;
+        src += used;
+        len -= used;
+    }
+
+    return dst;
+}
+
+
+unsigned char *
+vstream_json_escape(unsigned char *dst, unsigned char *end,
+    const unsigned char *src, size_t len)
+{
+    return vstream_escape(dst, end, src, len, VSTREAM_ESCAPE_JSON);
+}
+
+
+unsigned char *
+vstream_prom_escape(unsigned char *dst, unsigned char *end,
+    const unsigned char *src, size_t len)
+{
+    return vstream_escape(dst, end, src, len, VSTREAM_ESCAPE_PROM);
+}
+
+
+size_t
+vstream_json_escaped_len(const unsigned char *src, size_t len)
+{
+    size_t         n, used, total;
+    unsigned char  unit[VSTREAM_TEXT_ESCAPE_MAX];
+
+    for (total = 0; len; src += used, len -= used) {
+        n = vstream_escape_unit(unit, src, len, &used, VSTREAM_ESCAPE_JSON);
+        total += n;
+    }
+
+    return total;
+}
+
+
+size_t
+vstream_prom_escaped_len(const unsigned char *src, size_t len)
+{
+    size_t         n, used, total;
+    unsigned char  unit[VSTREAM_TEXT_ESCAPE_MAX];
+
+    for (total = 0; len; src += used, len -= used) {
+        n = vstream_escape_unit(unit, src, len, &used, VSTREAM_ESCAPE_PROM);
+        total += n;
+    }
+
+    return total;
+}
+
+
+int
+vstream_name_is_safe(const unsigned char *name, size_t len)
+{
+    size_t  i;
+
+    if (name == NULL || len == 0 || len > VSTREAM_TEXT_NAME_MAX) {
+        return 0;
+    }
+
+    if (len == 1 && name[0] == '.') {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+
+        if (name[i] < 0x20 || name[i] == 0x7f
+            || name[i] == '/' || name[i] == '\\')
+        {
+            return 0;
+        }
+
+        if (name[i] == '.' && i + 1 < len && name[i + 1] == '.') {
+            return 0;
+        }
+    }
+
+    return vstream_utf8_valid(name, len);
+}
+
+
+int
+vstream_args_get(const unsigned char *args, size_t len, const char *name,
+    size_t nlen, const unsigned char **value, size_t *vlen)
+{
+    const unsigned char  *p, *last, *amp;
+
+    if (args == NULL) {
+        return 0;
+    }
+
+    p = args;
+    last = args + len;
+
+    while (p < last) {
+        amp = memchr(p, '&', last - p);
+        if (amp == NULL) {
+            amp = last;
+        }
+
+        if ((size_t) (amp - p) > nlen && p[nlen] == '='
+            && memcmp(p, name, nlen) == 0)
+        {
+            *value = p + nlen + 1;
+            *vlen = amp - *value;
+            return 1;
+        }
+
+        p = amp + 1;
+    }
+
+    return 0;
+}
+
+
+size_t
+vstream_hls_playlist_path(unsigned char *dst, size_t size,
+    const unsigned char *dir, size_t dlen, const unsigned char *name,
+    size_t nlen, int nested)
+{
+    size_t          len;
+    unsigned char  *p;
+
+    if (!vstream_name_is_safe(name, nlen)) {
+        return 0;
+    }
+
+    len = dlen + 1 + nlen
+          + (nested ? sizeof("/index.m3u8") - 1 : sizeof(".m3u8") - 1);
+
+    if (len >= size) {
+        return 0;
+    }
+
+    p = dst;
+    memcpy(p, dir, dlen);
+    p += dlen;
+    *p++ = '/';
+    memcpy(p, name, nlen);
+    p += nlen;
+
+    if (nested) {
+        memcpy(p, "/index.m3u8", sizeof("/index.m3u8"));
+
+    } else {
+        memcpy(p, ".m3u8", sizeof(".m3u8"));
+    }
+
+    return len;
+}
+
+
+void
+vstream_admin_route(const unsigned char *path, size_t len,
+    vstream_method_e method, vstream_admin_route_t *rt)
+{
+    int                   get;
+    const unsigned char  *p, *last, *slash;
+
+    memset(rt, 0, sizeof(vstream_admin_route_t));
+
+    while (len && path[0] == '/') {
+        path++;
+        len--;
+    }
+
+    get = (method == VSTREAM_METHOD_GET || method == VSTREAM_METHOD_HEAD);
+
+    if ((len == 6 && memcmp(path, "status", 6) == 0)
+        || (len == 7 && memcmp(path, "metrics", 7) == 0))
+    {
+        if (!get) {
+            rt->status = 405;
+            rt->message = "method not allowed";
+            rt->allow = "GET, HEAD";
+            return;
+        }
+
+        rt->status = 200;
+        rt->route = (len == 6) ? VSTREAM_ROUTE_STATUS : VSTREAM_ROUTE_METRICS;
+        return;
+    }
+
+    rt->status = 404;
+    rt->message = "no such resource";
+
+    if (len <= 8 || memcmp(path, "streams/", 8) != 0) {
+        return;
+    }
+
+    p = path + 8;
+    last = path + len;
+    slash = memchr(p, '/', last - p);
+
+    if (slash == NULL || slash == p || slash + 1 == last
+        || memchr(slash + 1, '/', last - slash - 1) != NULL)
+    {
+        return;
+    }
+
+    rt->app = p;
+    rt->app_len = slash - p;
+    rt->name = slash + 1;
+    rt->name_len = last - rt->name;
+
+    /* no stream can have a name we refuse at publish */
+    if (rt->app_len > VSTREAM_TEXT_NAME_MAX
+        || !vstream_name_is_safe(rt->name, rt->name_len))
+    {
+        rt->message = "no such stream";
+        return;
+    }
+
+    if (get) {
+        rt->status = 200;
+        rt->message = NULL;
+        rt->route = VSTREAM_ROUTE_STREAM;
+        return;
+    }
+
+    if (method == VSTREAM_METHOD_DELETE) {
+        rt->status = 200;
+        rt->message = NULL;
+        rt->route = VSTREAM_ROUTE_DROP;
+        return;
+    }
+
+    rt->status = 405;
+    rt->message = "method not allowed";
+    rt->allow = "GET, HEAD, DELETE";
+}
