@@ -32,6 +32,12 @@
  */
 #define NGX_VSTREAM_PUBLISH_MAX      255
 
+/*
+ * A playlist older than this many target durations is stale (not healthy),
+ * and a viewer is an address that fetched it within as long
+ */
+#define NGX_VSTREAM_HLS_STALE_TARGETS  2
+
 /* the bitrate window: samples are taken at every flush tick */
 #define NGX_VSTREAM_TICK             500
 #define NGX_VSTREAM_BITRATE_SAMPLES  11

@@ -232,7 +232,8 @@ ngx_vstream_hls_stats(ngx_cycle_t *cycle, ngx_pool_t *pool,
     hls->age_ms = now_ms > mtime_ms ? now_ms - mtime_ms : 0;
 
     hls->healthy = e->pl.target_duration
-                   && hls->age_ms <= 2000 * (uint64_t) e->pl.target_duration;
+                   && hls->age_ms <= NGX_VSTREAM_HLS_STALE_TARGETS * 1000
+                                    * (uint64_t) e->pl.target_duration;
     hls->present = 1;
 
     return NGX_OK;
