@@ -11,6 +11,7 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include "vstream_text.h"
 
 
 #define NGX_VSTREAM_VERSION          "0.1.0"
@@ -58,12 +59,6 @@ typedef enum {
     NGX_VSTREAM_DENY_RTMP,
     NGX_VSTREAM_DENY_MAX
 } ngx_vstream_reason_e;
-
-
-typedef enum {
-    NGX_VSTREAM_HLS_PLAYLIST = 0,
-    NGX_VSTREAM_HLS_SEGMENT
-} ngx_vstream_hls_kind_e;
 
 
 typedef struct {

@@ -67,8 +67,6 @@ static ngx_int_t ngx_http_vstream_error(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vstream_header(ngx_http_request_t *r, char *key,
     char *value);
 static ngx_int_t ngx_http_vstream_log_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_vstream_hls_name(ngx_str_t *uri, ngx_str_t *name,
-    ngx_uint_t *kind);
 static ngx_int_t ngx_http_vstream_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_vstream_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_vstream_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -151,9 +149,6 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vstream_module);
 
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
-    if (shm == NULL) {
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
 
     rc = ngx_http_discard_request_body(r);
     if (rc != NGX_OK) {
@@ -466,8 +461,8 @@ ngx_http_vstream_header(ngx_http_request_t *r, char *key, char *value)
 static ngx_int_t
 ngx_http_vstream_log_handler(ngx_http_request_t *r)
 {
+    int                           kind;
     ngx_str_t                     name;
-    ngx_uint_t                    kind;
     ngx_vstream_shm_t            *shm;
     ngx_http_vstream_loc_conf_t  *vlcf;
 
@@ -483,78 +478,20 @@ ngx_http_vstream_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ngx_http_vstream_hls_name(&r->uri, &name, &kind) != NGX_OK) {
+    if (!vstream_hls_uri_name(r->uri.data, r->uri.len,
+                              (const unsigned char **) &name.data, &name.len,
+                              &kind))
+    {
         return NGX_OK;
     }
 
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
-    if (shm == NULL) {
-        return NGX_OK;
-    }
 
     ngx_vstream_shm_hls_hit(shm, &name, kind, r->connection->sent,
                             ngx_crc32_short(r->connection->addr_text.data,
                                             r->connection->addr_text.len));
 
     return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_vstream_hls_name(ngx_str_t *uri, ngx_str_t *name, ngx_uint_t *kind)
-{
-    u_char  *p, *base, *last, *dir;
-
-    last = uri->data + uri->len;
-
-    for (base = last; base > uri->data && base[-1] != '/'; base--) {
-        /* void */
-    }
-
-    /* the directory above the file, for the nested layout */
-    for (dir = base - 1; dir > uri->data && dir[-1] != '/'; dir--) {
-        /* void */
-    }
-
-    if (last - base > 5 && ngx_strncmp(last - 5, ".m3u8", 5) == 0) {
-        *kind = NGX_VSTREAM_HLS_PLAYLIST;
-
-        if (last - base == 10 && ngx_strncmp(base, "index", 5) == 0
-            && base > uri->data + 1)
-        {
-            name->data = dir;
-            name->len = base - 1 - dir;
-
-        } else {
-            name->data = base;
-            name->len = last - 5 - base;
-        }
-
-        return name->len ? NGX_OK : NGX_DECLINED;
-    }
-
-    if (last - base > 3 && ngx_strncmp(last - 3, ".ts", 3) == 0) {
-        *kind = NGX_VSTREAM_HLS_SEGMENT;
-
-        /* NAME-SEQ.ts: the digits before ".ts" after the last '-' */
-        for (p = last - 3; p > base && p[-1] >= '0' && p[-1] <= '9'; p--) {
-            /* void */
-        }
-
-        if (p > base + 1 && p[-1] == '-' && p < last - 3) {
-            name->data = base;
-            name->len = p - 1 - base;
-            return NGX_OK;
-        }
-
-        if (p == base && base > uri->data + 1) {
-            name->data = dir;
-            name->len = base - 1 - dir;
-            return name->len ? NGX_OK : NGX_DECLINED;
-        }
-    }
-
-    return NGX_DECLINED;
 }
 
 

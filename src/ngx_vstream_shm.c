@@ -848,7 +848,7 @@ ngx_vstream_shm_hls_hit(ngx_vstream_shm_t *shm, ngx_str_t *name,
 
     st->bytes_out += bytes;
 
-    if (kind == NGX_VSTREAM_HLS_SEGMENT) {
+    if (kind == VSTREAM_HLS_SEGMENT) {
         st->segment_requests++;
         goto done;
     }

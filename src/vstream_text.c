@@ -366,6 +366,66 @@ vstream_hls_playlist_path(unsigned char *dst, size_t size,
 }
 
 
+int
+vstream_hls_uri_name(const unsigned char *uri, size_t len,
+    const unsigned char **name, size_t *nlen, int *kind)
+{
+    const unsigned char  *p, *base, *last, *dir;
+
+    last = uri + len;
+
+    for (base = last; base > uri && base[-1] != '/'; base--) {
+        /* void */
+    }
+
+    /* the directory above the file, for the nested layout */
+    for (dir = base > uri ? base - 1 : base; dir > uri && dir[-1] != '/'; dir--)
+    {
+        /* void */
+    }
+
+    if (last - base > 5 && memcmp(last - 5, ".m3u8", 5) == 0) {
+        *kind = VSTREAM_HLS_PLAYLIST;
+
+        if (last - base == 10 && memcmp(base, "index", 5) == 0
+            && base > uri + 1)
+        {
+            *name = dir;
+            *nlen = base - 1 - dir;
+
+        } else {
+            *name = base;
+            *nlen = last - 5 - base;
+        }
+
+        return *nlen > 0;
+    }
+
+    if (last - base > 3 && memcmp(last - 3, ".ts", 3) == 0) {
+        *kind = VSTREAM_HLS_SEGMENT;
+
+        /* NAME-SEQ.ts: the digits before ".ts" after the last '-' */
+        for (p = last - 3; p > base && p[-1] >= '0' && p[-1] <= '9'; p--) {
+            /* void */
+        }
+
+        if (p > base + 1 && p[-1] == '-' && p < last - 3) {
+            *name = base;
+            *nlen = p - 1 - base;
+            return 1;
+        }
+
+        if (p == base && base > uri + 1) {
+            *name = dir;
+            *nlen = base - 1 - dir;
+            return *nlen > 0;
+        }
+    }
+
+    return 0;
+}
+
+
 void
 vstream_admin_route(const unsigned char *path, size_t len,
     vstream_method_e method, vstream_admin_route_t *rt)

@@ -95,6 +95,19 @@ size_t vstream_hls_playlist_path(unsigned char *dst, size_t size,
     size_t nlen, int nested);
 
 
+/*
+ * The other way: the stream a request for URI is about, in either layout.
+ * NAME.m3u8 and NAME/index.m3u8 are playlists, NAME-SEQ.ts and NAME/SEQ.ts
+ * segments (kind 0 and 1).  1 and the name (pointing into uri), or 0 for
+ * anything else.  The name is not checked: it is only looked up.
+ */
+#define VSTREAM_HLS_PLAYLIST  0
+#define VSTREAM_HLS_SEGMENT   1
+
+int vstream_hls_uri_name(const unsigned char *uri, size_t len,
+    const unsigned char **name, size_t *nlen, int *kind);
+
+
 /* the admin API's request router */
 
 typedef enum {

@@ -106,6 +106,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     fz_check(!(nlen >= 2 && name[0] == '.' && name[1] == '.'));
 
+    /*
+     * and back: the playlist's URI names the stream again (but for a flat
+     * "index.m3u8", which the nested layout claims: DIR's name)
+     */
+    if (nested || nlen != 5 || memcmp(name, "index", 5) != 0) {
+        int                   kind;
+        size_t                back_len;
+        const unsigned char  *back;
+
+        fz_check(vstream_hls_uri_name(buf, n, &back, &back_len, &kind));
+        fz_check(kind == VSTREAM_HLS_PLAYLIST && back_len == nlen
+                 && memcmp(back, name, nlen) == 0);
+    }
+
     /* one byte less room and it does not fit */
     fz_check(vstream_hls_playlist_path(buf, n, dir, dlen, name, nlen, nested)
              == 0);

@@ -35,6 +35,7 @@ static void t_names(void);
 static void t_args(void);
 static void t_routes(void);
 static void t_hls_path(void);
+static void t_hls_uri(void);
 
 
 static unsigned  t_tests, t_failed;
@@ -53,6 +54,7 @@ main(void)
     t_args();
     t_routes();
     t_hls_path();
+    t_hls_uri();
 
     printf("1..%u\n", t_tests);
 
@@ -517,6 +519,51 @@ t_routes(void)
     t_ok(rt.app == p + 9 && rt.app_len == 4 && rt.name == p + 14
          && rt.name_len == 4, "route: app and name point into the path");
     free(p);
+}
+
+
+static void
+t_hls_uri(void)
+{
+    int                   kind;
+    size_t                n;
+    const unsigned char  *name;
+
+    static const struct {
+        const char  *uri;
+        const char  *name;
+        int          kind;
+    } cases[] = {
+        { "/hls/cam1.m3u8", "cam1", VSTREAM_HLS_PLAYLIST },
+        { "/hls/cam1/index.m3u8", "cam1", VSTREAM_HLS_PLAYLIST },
+        { "/hls/cam1-17.ts", "cam1", VSTREAM_HLS_SEGMENT },
+        { "/hls/cam-1-17.ts", "cam-1", VSTREAM_HLS_SEGMENT },
+        { "/hls/cam1/17.ts", "cam1", VSTREAM_HLS_SEGMENT },
+        { "/index.m3u8", "index", VSTREAM_HLS_PLAYLIST },
+        { "/hls/.m3u8", NULL, 0 },
+        { "/hls/cam1.ts", NULL, 0 },
+        { "/hls/-17.ts", NULL, 0 },
+        { "/17.ts", NULL, 0 },
+        { "/hls/cam1.mp4", NULL, 0 },
+        { "", NULL, 0 },
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int  ok;
+
+        ok = vstream_hls_uri_name((const unsigned char *) cases[i].uri,
+                                  strlen(cases[i].uri), &name, &n, &kind);
+
+        if (cases[i].name == NULL) {
+            t_ok(!ok, "hls uri: %s is no stream's", cases[i].uri);
+            continue;
+        }
+
+        t_ok(ok && n == strlen(cases[i].name)
+             && memcmp(name, cases[i].name, n) == 0 && kind == cases[i].kind,
+             "hls uri: %s is %s of %s", cases[i].uri,
+             cases[i].kind ? "a segment" : "the playlist", cases[i].name);
+    }
 }
 
 
