@@ -117,8 +117,15 @@ sub port {
     die "no free port";
 }
 
-# Closes the sockets that hold the ports, so that a server can bind them.
+# Closes the sockets that hold the ports, for a server other than this
+# nginx: the harness does not take them back.
 sub release_ports {
+    my ($self) = @_;
+    $self->{given}{$_} = 1 for keys %{ $self->{held} };
+    return $self->_release_ports;
+}
+
+sub _release_ports {
     my ($self) = @_;
     close $_ for values %{ $self->{held} };
     $self->{held} = {};
@@ -131,7 +138,7 @@ sub _hold_ports {
     my ($self) = @_;
     return if $self->{started};
     for my $name (keys %{ $self->{ports} }) {
-        next if $self->{held}{$name};
+        next if $self->{held}{$name} || $self->{given}{$name};
         my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Proto => 'tcp',
                                       LocalPort => $self->{ports}{$name})
             or next;
@@ -242,7 +249,7 @@ sub _test_config {
     my $log = $conf ? 'logs/test-config.log' : 'logs/error.log';
     $conf ||= $self->{conf};
     # nginx -t binds the listening sockets too
-    $self->release_ports;
+    $self->_release_ports;
     my %env = $self->_env;
     local @ENV{keys %env} = values %env;
     my $out = `$NGINX -t -p $self->{prefix}/ -c $conf -e $self->{prefix}/$log 2>&1`;
@@ -253,7 +260,6 @@ sub run {
     my ($self, %opt) = @_;
     my ($ok, $out) = $self->_test_config;
     die "nginx -t failed:\n$out" unless $ok;
-    $self->release_ports;
     $self->{ran} = 1;
     my %env = $self->_env;
     {
@@ -302,7 +308,7 @@ sub signal {
 
 sub reload {
     my ($self) = @_;
-    $self->release_ports;
+    $self->_release_ports;
     my %env = $self->_env;
     local @ENV{keys %env} = values %env;
     system($NGINX, '-p', "$self->{prefix}/", '-c', $self->{conf},
