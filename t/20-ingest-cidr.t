@@ -17,11 +17,7 @@ my $inside = $t->netns('in', 20);
 my $outside = $t->netns('out', 21);
 
 $t->write_conf(<<"END");
-%%MODULES%%
-worker_processes 1;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE%%
 
 vstream_zone 1m;
 
@@ -132,7 +128,5 @@ like($play, qr/rc=0/, 'playing from loopback still works');
 $t->kill_process($cam);
 ok(wait_for(sub { !$t->status_stream('live', 'cam1') }, 10),
    'the stream leaves status when its publisher stops');
-
-is_deeply([$t->log_problems], [], 'no alerts, crashes or sanitizer reports');
 
 done_testing();

@@ -18,11 +18,7 @@ my $v1 = $t->netns('v1', 33);
 my $v2 = $t->netns('v2', 34);
 
 $t->write_conf(<<'END');
-%%MODULES%%
-worker_processes 2;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE(workers=2)%%
 
 rtmp {
     server {
@@ -174,7 +170,5 @@ $t->kill_process($cam1);
 ok(wait_for(sub { !$t->status_stream('live', 'cam1') }, 15),
    'the record is gone after close, the files stay');
 ok(-f $t->prefix . '/hls/cam1.m3u8', 'playlist still on disk');
-
-is_deeply([$t->log_problems], [], 'no alerts, crashes or sanitizer reports');
 
 done_testing();

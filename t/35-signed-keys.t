@@ -22,11 +22,7 @@ $t->write_file('conf/ingest.key', "$secret\n", 0600);
 my $inside = $t->netns('k', 35);
 
 $t->write_conf(<<"END");
-%%MODULES%%
-worker_processes 1;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE%%
 
 rtmp {
     server {
@@ -160,7 +156,5 @@ is(last_denial(), 'bad_name', '... reason bad_name');
 my $log = $t->error_log;
 unlike($log, qr/\Q$secret\E/, 'the secret never appears in the log');
 unlike($t->get('/vstream/status')->{content}, qr/\Q$secret\E/, 'nor in status');
-
-is_deeply([$t->log_problems], [], 'no alerts, crashes or sanitizer reports');
 
 done_testing();

@@ -62,11 +62,7 @@ my $ok_port = receiver('ok', $events);
 my $hang_port = receiver('hang', '/dev/null');
 
 $t->write_conf(<<"END");
-%%MODULES%%
-worker_processes 1;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE%%
 
 rtmp {
     server {
@@ -169,7 +165,5 @@ $t0 = time;
 $t->stop;
 my $took = time - $t0;
 ok($took < 4, sprintf('nginx stops in %.1f s with deliveries pending', $took));
-
-is_deeply([$t->log_problems], [], 'no alerts, crashes or sanitizer reports');
 
 done_testing();

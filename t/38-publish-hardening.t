@@ -71,11 +71,7 @@ my $events = $t->prefix . '/events.jsonl';
 my $hook = receiver($events, 0.3);
 
 my $conf = <<"END";
-%%MODULES%%
-worker_processes 1;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 1024; }
+%%PREAMBLE(connections=1024)%%
 vstream_zone 1m;
 
 rtmp {
@@ -289,6 +285,7 @@ ok(wait_for(sub { $t->status_stream('live', 'held') }, 10), 'a publisher is live
 my $accepted = $t->json('/vstream/status')->{totals}{publish_accepted};
 (my $bigger = $conf) =~ s/vstream_zone 1m;/vstream_zone 2m;/;
 $t->write_conf($bigger);
+$t->expect_log(qr/"vstream_zone" cannot change from 1048576 to 2097152 on reload/);
 $t->reload;
 ok(wait_for(sub { $t->error_log =~ /"vstream_zone" cannot change from 1048576 to 2097152 on reload/ }, 10),
    'a reload with another vstream_zone size is refused, naming both sizes');
@@ -300,8 +297,5 @@ is($t->json('/vstream/status')->{totals}{publish_accepted}, $accepted,
 is($sum->{refused}, 1, 'a second publisher of the live name is still refused');
 is(denied('live', 'duplicate'), 1, 'as a duplicate');
 $t->kill_process($held);
-
-is_deeply([grep { !/vstream_zone" cannot change/ } $t->log_problems], [],
-          'no other alerts, crashes or sanitizer reports');
 
 done_testing();

@@ -28,11 +28,7 @@ plan(skip_all => 'needs root to write /proc/sys/kernel/ns_last_pid')
 my $t = VStream::Test->new();
 
 $t->write_conf(<<'END');
-%%MODULES%%
-worker_processes 2;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE(workers=2)%%
 
 rtmp {
     server {
@@ -96,10 +92,14 @@ my $owner = $st->{publisher}{worker_pid};
 my $reaped = $t->json('/vstream/status')->{totals}{reaped};
 
 # the worker holding it dies, and its pid goes to a stranger at once
+$t->expect_log(qr/worker process $owner exited on signal 9/);
 kill 'KILL', $owner;
 ok(wait_for(sub { !grep { $_ == $owner } $t->worker_pids }, 5), 'its worker is killed');
+# another process of the host may fork between the write to ns_last_pid and
+# ours, and get the pid: a stranger all the same, only not ours to kill
 my $stranger = take_pid($owner);
-ok($stranger, "the dead worker's pid $owner now belongs to another process")
+ok($stranger || kill(0, $owner), "the dead worker's pid $owner now belongs to another process"
+                                 . ($stranger ? '' : ' (not of this test)'))
     or BAIL_OUT('could not take the pid: the test would prove nothing');
 ok(kill(0, $owner), 'which is alive');
 
@@ -115,11 +115,8 @@ ok(wait_for(sub {
     $s && $s->{publisher}{worker_pid} != $owner;
 }, 10), 'the name can be published again (not refused as a duplicate)');
 
-kill 'KILL', $stranger;
+kill 'KILL', $stranger if $stranger;
 $t->kill_process($pub);
 $t->kill_process($again);
-
-is_deeply([grep { !/exited on signal 9/ } $t->log_problems], [],
-          'no alerts, crashes or sanitizer reports besides the kill');
 
 done_testing();

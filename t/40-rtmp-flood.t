@@ -24,11 +24,7 @@ plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
 my $t = VStream::Test->new();
 
 $t->write_conf(<<'END');
-load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
-worker_processes 1;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE(modules=rtmp)%%
 
 rtmp {
     server {

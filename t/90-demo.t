@@ -26,6 +26,7 @@ plan(skip_all => 'web/node_modules has no playwright-core (web/build.sh: npm ci 
 
 my $started = time;
 my ($http, $https, $rtmp) = map { $t->port($_) } qw(http https rtmp);
+$t->release_ports;                              # for the demo's own nginx
 my $net = '10.77.' . (100 + $$ % 100);         # clear of the demo's default 10.77.0
 my $dir = $t->prefix . '/demo';                # demo.sh makes it and removes it
 my $log = $t->prefix . '/logs/demo.log';

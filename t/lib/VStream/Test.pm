@@ -6,6 +6,10 @@ package VStream::Test;
 # (veth pairs) standing in for hosts of the private subnet, runs real ffmpeg
 # publishers, and talks HTTP.  Traffic only ever goes to loopback or to the
 # namespaces a test made itself.
+#
+# At done_testing the harness stops every nginx the test ran and adds two
+# test points per nginx: no alerts or crashes in its error log, no sanitizer
+# reports.  What a test provokes on purpose it declares with expect_log.
 
 use strict;
 use warnings;
@@ -62,9 +66,12 @@ sub new {
     my $self = bless {
         prefix  => tempdir('vstream-t-XXXXXX', TMPDIR => 1, CLEANUP => 0),
         ports   => {},
+        held    => {},      # name => socket keeping the port until nginx binds it
+        expect  => [],      # error log lines provoked on purpose
         pids    => [],
         netns   => [],
         started => 0,
+        ran     => 0,       # nginx was started at least once: check its log
         owner   => $$,      # a forked child that exits must not clean up
     }, $class;
 
@@ -72,6 +79,8 @@ sub new {
     chmod 0755, $self->{prefix};
     make_path(map { "$self->{prefix}/$_" } qw(conf logs hls html));
     chmod 0777, "$self->{prefix}/hls";
+    # the workers' sanitizer reports (logs/asan.PID) are written as nobody
+    chmod 01777, "$self->{prefix}/logs";
     push @ALL, $self;
     return $self;
 }
@@ -87,20 +96,56 @@ sub _which {
 }
 
 # A free TCP port on loopback, remembered under a name (http, rtmp, ...).
+# Until nginx starts, the port stays reserved: a socket bound to it (not
+# listening, so a connection to it is refused) is held, and closed right
+# before nginx -t, nginx's start and reload, so that a parallel test cannot
+# take the port in between.  A port named while nginx runs is not held.  A
+# port handed to a server other than this nginx must be released first
+# ($t->release_ports); a child forked (without exec) while ports are held
+# keeps them bound until it exits.
 sub port {
     my ($self, $name) = @_;
     return $self->{ports}{$name} if $self->{ports}{$name};
     for (1 .. 50) {
-        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                      LocalPort => 0, ReuseAddr => 1) or next;
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
+                                      Proto => 'tcp') or next;
         my $port = $s->sockport;
-        close $s;
         next if grep { $_ == $port } values %{ $self->{ports} };
         # keep clear of ports other parallel tests already took
         next if $port < 20000;
+        $self->{held}{$name} = $s unless $self->{started};
         return $self->{ports}{$name} = $port;
     }
     die "no free port";
+}
+
+# Closes the sockets that hold the ports, for a server other than this
+# nginx: the harness does not take them back.
+sub release_ports {
+    my ($self) = @_;
+    $self->{given}{$_} = 1 for keys %{ $self->{held} };
+    return $self->_release_ports;
+}
+
+sub _release_ports {
+    my ($self) = @_;
+    close $_ for values %{ $self->{held} };
+    $self->{held} = {};
+    return $self;
+}
+
+# Takes the ports back after nginx -t (nginx does not run): a port another
+# process has taken meanwhile is left alone (nginx's bind will say so).
+sub _hold_ports {
+    my ($self) = @_;
+    return if $self->{started};
+    for my $name (keys %{ $self->{ports} }) {
+        next if $self->{held}{$name} || $self->{given}{$name};
+        my $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', Proto => 'tcp',
+                                      LocalPort => $self->{ports}{$name})
+            or next;
+        $self->{held}{$name} = $s;
+    }
 }
 
 sub write_file {
@@ -122,19 +167,60 @@ sub read_file {
     return scalar <$fh>;
 }
 
-# Expands %%NAME%% in the template: %%PORT_x%% (a free port named x),
-# %%PREFIX%%, %%MODULES%% (the load_module lines), %%TOP%%.
+# Expands %%NAME%% in the template:
+#   %%PREAMBLE%%        the main context every test needs: the load_module
+#                       lines, "error_log logs/error.log info;",
+#                       "pid logs/nginx.pid;" and an events block with
+#                       worker_connections 256.  Parameters, comma-separated:
+#                       %%PREAMBLE(workers=2, connections=1024, log=notice)%%;
+#                       modules=rtmp loads nginx-rtmp alone (not vstream).
+#                       Without workers=, worker_processes is left to the
+#                       test (nginx's default is one).
+#   %%MODULES%%         the load_module lines alone (nginx-rtmp, vstream)
+#   %%RTMP_MODULE%%     the load_module line of nginx-rtmp alone
+#   %%PORT_x%%          a free port named x (see port)
+#   %%PREFIX%%, %%TOP%%
 sub write_conf {
     my ($self, $template, $name) = @_;
     $name ||= 'conf/nginx.conf';
-    my $modules = "load_module $RTMP_SO;\nload_module $MODULE_SO;\n";
-    (my $conf = $template) =~ s/%%MODULES%%/$modules/g;
+    my $conf = $template;
+    $conf =~ s/%%PREAMBLE(?:\(([^)]*)\))?%%/_preamble($1)/ge;
+    $conf =~ s/%%MODULES%%/_load_modules('all')/ge;
+    $conf =~ s/%%RTMP_MODULE%%/_load_modules('rtmp')/ge;
     $conf =~ s/%%PORT_(\w+)%%/$self->port(lc $1)/ge;
     $conf =~ s/%%PREFIX%%/$self->{prefix}/g;
     $conf =~ s/%%TOP%%/$TOP/g;
     $self->write_file($name, $conf);
     $self->{conf} = "$self->{prefix}/$name";
     return $self;
+}
+
+sub _load_modules {
+    my ($which) = @_;
+    my $lines = "load_module $RTMP_SO;\n";
+    $lines .= "load_module $MODULE_SO;\n" unless $which eq 'rtmp';
+    return $lines;
+}
+
+sub _preamble {
+    my ($args) = @_;
+    my %p = (connections => 256, log => 'info', modules => 'all');
+    for my $kv (split /\s*,\s*/, $args // '') {
+        next unless length $kv;
+        my ($k, $v) = $kv =~ /^\s*(\w+)\s*=\s*(\S+)\s*$/
+            or die "%%PREAMBLE%%: \"$kv\" is not name=value";
+        die "%%PREAMBLE%%: unknown parameter \"$k\" "
+            . "(workers, connections, log, modules)"
+            unless $k =~ /^(workers|connections|log|modules)$/;
+        die "%%PREAMBLE%%: modules is \"all\" or \"rtmp\", not \"$v\""
+            if $k eq 'modules' && $v !~ /^(all|rtmp)$/;
+        $p{$k} = $v;
+    }
+    return _load_modules($p{modules})
+        . (defined $p{workers} ? "worker_processes $p{workers};\n" : '')
+        . "error_log logs/error.log $p{log};\n"
+        . "pid logs/nginx.pid;\n"
+        . "events { worker_connections $p{connections}; }\n";
 }
 
 sub _env {
@@ -155,8 +241,17 @@ sub _env {
 # nginx -t of the test's configuration, or of another file: (ok, output)
 sub test_config {
     my ($self, $conf) = @_;
+    my @r = $self->_test_config($conf);
+    $self->_hold_ports;
+    return @r;
+}
+
+sub _test_config {
+    my ($self, $conf) = @_;
     my $log = $conf ? 'logs/test-config.log' : 'logs/error.log';
     $conf ||= $self->{conf};
+    # nginx -t binds the listening sockets too
+    $self->_release_ports;
     my %env = $self->_env;
     local @ENV{keys %env} = values %env;
     my $out = `$NGINX -t -p $self->{prefix}/ -c $conf -e $self->{prefix}/$log 2>&1`;
@@ -165,8 +260,9 @@ sub test_config {
 
 sub run {
     my ($self, %opt) = @_;
-    my ($ok, $out) = $self->test_config;
+    my ($ok, $out) = $self->_test_config;
     die "nginx -t failed:\n$out" unless $ok;
+    $self->{ran} = 1;
     my %env = $self->_env;
     {
         local @ENV{keys %env} = values %env;
@@ -214,6 +310,7 @@ sub signal {
 
 sub reload {
     my ($self) = @_;
+    $self->_release_ports;
     my %env = $self->_env;
     local @ENV{keys %env} = values %env;
     system($NGINX, '-p', "$self->{prefix}/", '-c', $self->{conf},
@@ -371,15 +468,107 @@ sub kill_process {
 
 sub error_log { $_[0]->read_file('logs/error.log') }
 
-# What must never appear in an error log, nor in sanitizer reports.
+# Error log lines the test provokes on purpose (a worker it kills, a reload
+# it makes fail): lines matching one of the patterns are not problems for
+# log_problems nor for the checks at done_testing.  Sanitizer report files
+# are always problems.
+#   $t->expect_log(qr/exited on signal 9/);
+sub expect_log {
+    my ($self, @re) = @_;
+    push @{ $self->{expect} }, map { ref $_ ? $_ : qr/\Q$_\E/ } @re;
+    return $self;
+}
+
+my $ALERT_RE = qr/\[(?:alert|emerg|crit)\]|exited on signal|core dumped/;
+# (a report the sanitizer could not write says "Can't open file")
+my $SANITIZER_RE = qr/AddressSanitizer|runtime error|ERROR: Can't open file/;
+
+# (alerts and crashes, sanitizer findings) not expected by the test
+sub _problems {
+    my ($self) = @_;
+    my (@alerts, @sanitizer);
+    for my $line (split /\n/, $self->error_log) {
+        my $alert = $line =~ $ALERT_RE;
+        my $san = $line =~ $SANITIZER_RE;
+        next unless $alert || $san;
+        next if grep { $line =~ $_ } @{ $self->{expect} };
+        push @{ $san ? \@sanitizer : \@alerts }, $line;
+    }
+    for my $f (glob "$self->{prefix}/logs/asan* $self->{prefix}/logs/ubsan*") {
+        push @sanitizer, "sanitizer report $f: " . substr($self->read_file($f), 0, 2000);
+    }
+    return (\@alerts, \@sanitizer);
+}
+
+# What must never appear in an error log, nor in sanitizer reports (the
+# lines the test expects aside).
 sub log_problems {
     my ($self) = @_;
-    my @bad = grep { /\[(alert|emerg|crit)\]|exited on signal|core dumped|AddressSanitizer|runtime error/ }
-              split /\n/, $self->error_log;
-    for my $f (glob "$self->{prefix}/logs/asan* $self->{prefix}/logs/ubsan*") {
-        push @bad, "sanitizer report $f: " . substr($self->read_file($f), 0, 2000);
+    my ($alerts, $sanitizer) = $self->_problems;
+    return (@$alerts, @$sanitizer);
+}
+
+# The checks every test gets: for each nginx this process ran, stop it
+# (with the test's processes first, so that the log is complete) and add
+# its points.  With a fixed plan only a failing point is added (a passing
+# one would break the count).  Returns the number of points added.
+sub _final_checks {
+    my ($fixed) = @_;
+    my @mine = grep { $_->{owner} == $$ && $_->{ran} && !$_->{checked} } @ALL;
+    my $added = 0;
+    for my $i (0 .. $#mine) {
+        my $self = $mine[$i];
+        $self->{checked} = 1;
+        $self->kill_process($_) for @{ $self->{pids} };
+        $self->{pids} = [];
+        $self->stop;
+        my $which = @mine > 1 ? ' (nginx #' . ($i + 1) . ')' : '';
+        my ($alerts, $sanitizer) = $self->_problems;
+        for my $check ([$alerts, "no alerts or crashes in the error log$which"],
+                       [$sanitizer, "no sanitizer reports$which"]) {
+            my ($bad, $name) = @$check;
+            next if $fixed && !@$bad;
+            $added++;
+            local $Test::Builder::Level = _test_level();
+            ok(!@$bad, $name)
+                or diag(join "\n", "in $self->{prefix}/logs/"
+                        . " (VSTREAM_KEEP=1 keeps it):",
+                        @$bad[0 .. ($#$bad < 19 ? $#$bad : 19)],
+                        @$bad > 20 ? ('... and ' . (@$bad - 20) . ' more') : ());
+        }
     }
-    return @bad;
+    return $added;
+}
+
+# A failing check points at the test's done_testing line: the first frame
+# outside the harness and Test::More.
+sub _test_level {
+    my $level = 1;
+    $level++ while caller($level)
+        && (caller($level))[0] =~ /^(?:VStream::Test|Test::More|Test::Builder)$/;
+    return $level + 1;
+}
+
+# (plan, ended, bailed out) of the current test
+sub _plan_state {
+    my $ctx = Test::Builder->new->ctx;
+    my $hub = $ctx->hub;
+    my @r = ($hub->plan, $hub->ended, $hub->bailed_out);
+    $ctx->release;
+    return @r;
+}
+
+# done_testing adds the checks' points before it closes the plan.
+{
+    no warnings 'redefine';
+    my $done_testing = \&Test::Builder::done_testing;
+    *Test::Builder::done_testing = sub {
+        my ($tb, $n) = @_;
+        my ($plan) = _plan_state();
+        my $added = _final_checks(defined $plan && $plan =~ /^\d+$/);
+        $n += $added if defined $n;
+        return $done_testing->($tb, defined $n ? ($n) : ());
+    };
 }
 
 sub cleanup {
@@ -397,6 +586,13 @@ sub cleanup {
 
 END {
     my $rc = $?;
+    # no done_testing (a fixed plan, or the test died): check all the same,
+    # unless the file was skipped or bailed out
+    if (grep { $_->{owner} == $$ && $_->{ran} && !$_->{checked} } @ALL) {
+        my ($plan, $ended, $bailed) = _plan_state();
+        _final_checks(defined $plan && $plan =~ /^\d+$/)
+            unless $ended || $bailed || (defined $plan && $plan eq 'SKIP');
+    }
     $_->cleanup for grep { $_->{owner} == $$ } @ALL;
     $? = $rc;
 }
