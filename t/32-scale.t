@@ -45,7 +45,7 @@ http {
     server {
         # a small send buffer keeps large answers in nginx until read
         listen 127.0.0.1:%%PORT_HTTP%% sndbuf=32k;
-        location /vstream/ { vstream_admin; }
+        location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }
     }
 }
 END

@@ -58,7 +58,7 @@ http {
     }
     server {
         listen %%PORT_HTTP%%;
-        location /vstream/ { vstream_admin; }
+        location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }
         location /hls/ {
             alias %%PREFIX%%/hls/;
             vstream_hls_viewers on;

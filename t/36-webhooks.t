@@ -88,7 +88,7 @@ http {
     access_log off;
     server {
         listen 127.0.0.1:%%PORT_HTTP%%;
-        location /vstream/ { vstream_admin; }
+        location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }
     }
 }
 END

@@ -27,11 +27,7 @@ plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
 my $t = VStream::Test->new();
 
 $t->write_conf(<<'END');
-%%MODULES%%
-worker_processes 1;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE%%
 
 rtmp {
     server {
@@ -207,7 +203,5 @@ for my $case (sort keys %bad) {
 
 kill 'INT', $goodpid;
 waitpid($goodpid, 0);
-
-is(join("\n", $t->log_problems), '', 'no alert, crash or sanitizer report');
 
 done_testing();
