@@ -70,8 +70,8 @@ sub streams {
     return { map { $_->{name} => $_ } @{ $d->{streams} } };
 }
 
-my @workers = $t->worker_pids;
-is(scalar @workers, 2, 'two workers');
+my @workers;
+ok(wait_for(sub { @workers = $t->worker_pids; @workers == 2 }, 5), 'two workers');
 
 # An idle nginx hands new connections to one worker (EPOLLEXCLUSIVE): to
 # give each worker publishers, the other is stopped while they connect
