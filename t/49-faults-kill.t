@@ -75,12 +75,20 @@ ok(wait_for(sub { @workers = $t->worker_pids; @workers == 2 }, 5), 'two workers'
 
 # An idle nginx hands new connections to one worker (EPOLLEXCLUSIVE): to
 # give each worker publishers, the other is stopped while they connect
-# (a stopped worker is not waiting in epoll, so the kernel wakes the other).
-my %on;
+# (a stopped worker is not waiting in epoll, so the kernel wakes the other;
+# it must have stopped, not merely been sent SIGSTOP, before they connect).
+sub state_of {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/stat" or return '';
+    my ($state) = <$fh> =~ /^\d+ \(.*\) (\S)/;
+    return $state;
+}
+
 for my $i (0, 1) {
     my ($w, $other) = ($workers[$i], $workers[1 - $i]);
     my $tag = $i ? 'b' : 'a';
     kill 'STOP', $other;
+    wait_for(sub { state_of($other) eq 'T' }, 5) or die "worker $other did not stop";
     flood($tag, '--streams', 3, '--name-prefix', $tag);
     my $ok = wait_for(sub {
         my $s = streams();
