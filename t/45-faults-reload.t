@@ -177,4 +177,44 @@ like($sum, qr/dropped=0 failed=0/, 'no publisher was dropped by the reloads')
 
 is_deeply([$t->log_problems], [], 'no alerts, crashes or sanitizer reports');
 
+# A reload that changes vstream_zone's size must not throw the state away:
+# it is refused, with a message naming the old and the new size, and the
+# running workers carry on with the zone they have.
+my $size_msg = qr/^(?=.*\[emerg\])(?=.*vstream_zone)(?=.*\b(?:1m|1024k|1048576)\b)(?=.*\b(?:2m|2048k|2097152)\b)/m;
+{
+    my $fpid2 = fork // die "fork: $!";
+    if ($fpid2 == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$log/flood2.out";
+        open STDERR, '>', "$log/flood2.err";
+        exec $flood, '--url', "rtmp://127.0.0.1:$rtmp/live", '--flv', $flv,
+             '--streams', 2, '--name-prefix', 'keep', '--duration', 60
+            or exit 127;
+    }
+    push @{ $t->{pids} }, $fpid2;
+    ok(wait_for(sub { my $s = streams(); $s->{keep1} && $s->{keep2} }, 10),
+       'two publishers before a reload with another zone size');
+    my $d0 = $t->json('/vstream/status');
+    my $conf = $t->read_file('conf/nginx.conf');
+    (my $bigger = $conf) =~ s/vstream_zone 1m;/vstream_zone 2m;/;
+    $t->write_file('conf/nginx.conf', $bigger);
+    my %old = map { $_ => 1 } $t->worker_pids;
+    eval { $t->reload };
+    wait_for(sub { $t->error_log =~ $size_msg || 2 == grep { !$old{$_} } $t->worker_pids }, 10);
+    sleep 1;
+    my $d1 = $t->json('/vstream/status');
+    TODO: {
+        local $TODO = 'pending: a changed vstream_zone size must refuse the reload '
+                    . '(today it starts a new, empty zone)';
+        like($t->error_log, $size_msg,
+             'a reload with another zone size is refused, naming the old and the new size');
+        is(scalar @{ $d1->{streams} }, scalar @{ $d0->{streams} },
+           'and the running state carries on: every stream still listed');
+        is($d1->{totals}{publish_accepted}, $d0->{totals}{publish_accepted},
+           'publish_accepted kept');
+        is($d1->{started_at}, $d0->{started_at}, 'the zone is the same (started_at)');
+    }
+    $t->write_file('conf/nginx.conf', $conf);
+}
+
 done_testing();
