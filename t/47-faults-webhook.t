@@ -40,7 +40,13 @@ sub receiver {
         my @held;
         while (time < $deadline) {
             my $c = $srv->accept or next;
-            if ($mode eq 'hang') { push @held, $c; next }
+            if ($mode eq 'hang') {
+                push @held, $c;
+                open my $fh, '>>', $file or die;
+                printf $fh "%.3f accept\n", time;
+                close $fh;
+                next;
+            }
             local $/ = "\r\n";
             my $len = 0;
             while (my $line = <$c>) {
@@ -66,7 +72,8 @@ sub receiver {
 
 my $hits = "$log/err-hits.txt";
 my $err_port = receiver('500', $hits);
-my $hang_port = receiver('hang');
+my $accepts = "$log/hang-accepts.txt";
+my $hang_port = receiver('hang', $accepts);
 
 $t->write_conf(<<"END");
 %%MODULES%%
@@ -131,6 +138,15 @@ sub publish_times {
 
 sub max { my $m = 0; $_ > $m and $m = $_ for @_; $m }
 
+# a process that exited, even if its parent has not reaped it yet (the
+# daemonized master's parent is init, which may take its time)
+sub gone {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/stat" or return 1;
+    my ($state) = (<$fh> // '') =~ /^\d+ \(.*\) (\S)/;
+    return !$state || $state eq 'Z' || $state eq 'X';
+}
+
 sub hooks { $t->json('/vstream/status')->{webhooks} }
 
 # 1. the receiver answers 500: 3 tries per event, then failed
@@ -193,15 +209,32 @@ kill 'INT', $hang;
 finish($hang);
 ok(wait_for(sub { !grep { $_->{app} eq 'hang' } @{ $t->json('/vstream/status')->{streams} } }, 5),
    'publishers gone, their publish_done events queued behind the hung delivery');
+
+# The receiver sees one connection per try.  Quit in the middle of a
+# second try: the abandoned try is followed by the longest back-off (1 s).
+sub naccepts { scalar(() = $t->read_file($accepts) =~ /accept/g) }
+ok(wait_for(sub { naccepts() % 3 == 2 }, 10), 'a delivery in its second try');
+sleep 1;
 my $master = $t->master_pid;
 my @workers = $t->worker_pids;
 $t0 = time;
 $t->signal('QUIT');
-my $done = wait_for(sub { !kill(0, $master) && !grep { kill 0, $_ } @workers }, 10);
+my $done;
+while (time - $t0 < 10) {
+    $done = gone($master) && !grep { !gone($_) } @workers and last;
+    sleep 0.02;
+}
 my $took = time - $t0;
 $t->{started} = 0 if $done;
 note(sprintf 'nginx -s quit with a delivery in flight took %.2f s', $took);
 ok($done && $took < 3, sprintf('nginx -s quit ends in %.2f s with deliveries in flight', $took));
+TODO: {
+    local $TODO = 'defect: a stopping worker sleeps out the back-off (250 ms, 1 s) '
+                . 'before abandoning: ngx_vstream_webhook_thread checks stopping '
+                . 'only after ngx_msleep';
+    ok($done && $took < 0.6,
+       sprintf('a stopping worker abandons the delivery at once (%.2f s)', $took));
+}
 
 is_deeply([$t->log_problems], [], 'no alerts, crashes or sanitizer reports');
 
