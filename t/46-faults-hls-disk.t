@@ -77,7 +77,8 @@ sub hls_of {
     return $s->{hls};
 }
 
-my @workers = $t->worker_pids;
+my @workers;
+wait_for(sub { @workers = $t->worker_pids; @workers == 2 }, 5);
 my $pub = $t->publish("rtmp://127.0.0.1:$rtmp/live/cam1");
 ok(wait_for(sub { my $h = hls_of(); $h && $h->{healthy} }, 20), 'the stream is live with healthy HLS');
 
