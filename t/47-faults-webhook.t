@@ -160,7 +160,7 @@ is($h->{delivered}, 0, 'none counted as delivered');
 my @hits = map { (split / /)[1] } split /\n/, $t->read_file($hits);
 is(scalar @hits, 12, 'the receiver saw 3 tries per event');
 is((grep { $_ eq 'publish' } @hits), 6, '3 tries for each publish event');
-my @fails = $t->error_log =~ /\[error\][^\n]*vstream: webhook "publish(?:_done)?" to http:\/\/127\.0\.0\.1:$err_port\/hooks failed after 3 tries: No error \(HTTP 500\)/g;
+my @fails = $t->error_log =~ /\[error\][^\n]*vstream: webhook "publish(?:_done)?" to http:\/\/127\.0\.0\.1:$err_port\/hooks failed after 3 tries: [^\n]*HTTP 500/g;
 is(scalar @fails, 4, 'each failure logged at error with the URL, the tries and the HTTP status');
 like($t->get('/vstream/metrics')->{content},
      qr/^vstream_webhook_events_total\{result="failed"\} 4$/m, 'metrics count them');
