@@ -91,9 +91,11 @@ note('free on the HLS disk after the ballast: ' . avail() . ' bytes');
 my $t0 = time;
 ok(wait_for(sub { avail() < 64 * 1024 }, 30), 'the publisher fills the disk');
 note(sprintf 'disk full %.1f s after the ballast', time - $t0);
+$t0 = time;
 
 my $h = wait_for(sub { my $h = hls_of(); $h && !$h->{healthy} ? $h : undef }, 15);
 ok($h, 'the stream\'s HLS turns unhealthy once the disk is full');
+note(sprintf 'unhealthy %.1f s after the disk filled', time - $t0);
 note('hls while full: ' . join ' ', map { "$_=" . ($h->{$_} // 'null') } sort keys %{ $h || {} });
 my $age1 = $h ? $h->{playlist_age_s} : 0;
 sleep 1.5;
@@ -119,9 +121,11 @@ my %listed = map { $_ => 1 } $m3u8 =~ /^(\S+\.ts)$/mg;
 my @old = grep { !$listed{(split m{/})[-1]} } glob "$hls/*.ts";
 note(scalar(@old) . ' old segments deleted');
 unlink @old, $ballast;
+$t0 = time;
 
 ok(wait_for(sub { my $h = hls_of(); $h && $h->{healthy} && $h->{playlist_age_s} < 2 }, 15),
    'after freeing space the playlist is fresh and healthy again');
+note(sprintf 'healthy again %.1f s after freeing space', time - $t0);
 
 $t->kill_process($pub);
 my @problems = $t->log_problems;
