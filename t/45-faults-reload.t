@@ -206,8 +206,8 @@ my $size_msg = qr/^(?=.*\[emerg\])(?=.*vstream_zone)(?=.*\b(?:1m|1024k|1048576)\
     TODO: {
         local $TODO = 'pending: a changed vstream_zone size must refuse the reload '
                     . '(today it starts a new, empty zone)';
-        like($t->error_log, $size_msg,
-             'a reload with another zone size is refused, naming the old and the new size');
+        ok($t->error_log =~ $size_msg,
+           'a reload with another zone size is refused, naming the old and the new size');
         is(scalar @{ $d1->{streams} }, scalar @{ $d0->{streams} },
            'and the running state carries on: every stream still listed');
         is($d1->{totals}{publish_accepted}, $d0->{totals}{publish_accepted},
