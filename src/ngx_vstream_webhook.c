@@ -35,6 +35,7 @@
 #define NGX_VSTREAM_WEBHOOK_CONNECT   2000
 #define NGX_VSTREAM_WEBHOOK_TIMEOUT   5000
 #define NGX_VSTREAM_WEBHOOK_BACKOFF   250
+#define NGX_VSTREAM_WEBHOOK_SLICE     50
 
 
 typedef struct {
@@ -533,9 +534,16 @@ ngx_vstream_webhook_thread(void *data, ngx_log_t *log)
     for (i = 0; i < NGX_VSTREAM_WEBHOOK_TRIES; i++) {
 
         if (i) {
-            /* back off 250 ms, then 1 s */
+            /*
+             * back off 250 ms, then 1 s, in slices: a worker that is
+             * stopping gives up within one
+             */
             backoff = NGX_VSTREAM_WEBHOOK_BACKOFF << (2 * (i - 1));
-            ngx_msleep(backoff);
+
+            while (backoff && !ngx_vstream_webhook_stopping()) {
+                ngx_msleep(ngx_min(backoff, NGX_VSTREAM_WEBHOOK_SLICE));
+                backoff -= ngx_min(backoff, NGX_VSTREAM_WEBHOOK_SLICE);
+            }
         }
 
         if (ngx_vstream_webhook_stopping()) {
@@ -582,11 +590,21 @@ ngx_vstream_webhook_done(ngx_event_t *e)
         ngx_vstream_shm_count(shm, &shm->sh->t.webhook_delivered, 1);
 
     } else {
-        ngx_log_error(NGX_LOG_ERR, e->log, 0,
-                      "vstream: webhook \"%s\" to %V failed after %ui "
-                      "tries: %s (HTTP %l)",
-                      ngx_vstream_webhook_names[ev->event], &ev->conf->url,
-                      ctx->tries, curl_easy_strerror(ctx->code), ctx->status);
+        if (ctx->code == CURLE_OK) {
+            ngx_log_error(NGX_LOG_ERR, e->log, 0,
+                          "vstream: webhook \"%s\" to %V failed after %ui "
+                          "tries: the receiver answered HTTP %l",
+                          ngx_vstream_webhook_names[ev->event],
+                          &ev->conf->url, ctx->tries, ctx->status);
+
+        } else {
+            ngx_log_error(NGX_LOG_ERR, e->log, 0,
+                          "vstream: webhook \"%s\" to %V failed after %ui "
+                          "tries: %s",
+                          ngx_vstream_webhook_names[ev->event],
+                          &ev->conf->url, ctx->tries,
+                          curl_easy_strerror(ctx->code));
+        }
 
         ngx_vstream_shm_count(shm, &shm->sh->t.webhook_failed, 1);
     }
