@@ -27,11 +27,7 @@ plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
 my $t = VStream::Test->new();
 
 $t->write_conf(<<'END');
-%%MODULES%%
-worker_processes 2;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE(workers=2)%%
 
 vstream_zone 1m;
 
@@ -46,7 +42,7 @@ http {
     access_log off;
     server {
         listen 127.0.0.1:%%PORT_HTTP%%;
-        location /vstream/ { vstream_admin; }
+        location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }
     }
 }
 END
@@ -175,8 +171,6 @@ $sum = $t->read_file("$log/flood.out");
 like($sum, qr/dropped=0 failed=0/, 'no publisher was dropped by the reloads')
     or diag($t->read_file("$log/flood.err"));
 
-is_deeply([$t->log_problems], [], 'no alerts, crashes or sanitizer reports');
-
 # A reload that changes vstream_zone's size must not throw the state away:
 # it is refused, with a message naming the old and the new size, and the
 # running workers carry on with the zone they have.
@@ -199,21 +193,18 @@ my $size_msg = qr/^(?=.*\[emerg\])(?=.*vstream_zone)(?=.*\b(?:1m|1024k|1048576)\
     (my $bigger = $conf) =~ s/vstream_zone 1m;/vstream_zone 2m;/;
     $t->write_file('conf/nginx.conf', $bigger);
     my %old = map { $_ => 1 } $t->worker_pids;
+    $t->expect_log(qr/"vstream_zone" cannot change from/);
     eval { $t->reload };
     wait_for(sub { $t->error_log =~ $size_msg || 2 == grep { !$old{$_} } $t->worker_pids }, 10);
     sleep 1;
     my $d1 = $t->json('/vstream/status');
-    TODO: {
-        local $TODO = 'pending: a changed vstream_zone size must refuse the reload '
-                    . '(today it starts a new, empty zone)';
-        ok($t->error_log =~ $size_msg,
-           'a reload with another zone size is refused, naming the old and the new size');
-        is(scalar @{ $d1->{streams} }, scalar @{ $d0->{streams} },
-           'and the running state carries on: every stream still listed');
-        is($d1->{totals}{publish_accepted}, $d0->{totals}{publish_accepted},
-           'publish_accepted kept');
-        is($d1->{started_at}, $d0->{started_at}, 'the zone is the same (started_at)');
-    }
+    ok($t->error_log =~ $size_msg,
+       'a reload with another zone size is refused, naming the old and the new size');
+    is(scalar @{ $d1->{streams} }, scalar @{ $d0->{streams} },
+       'and the running state carries on: every stream still listed');
+    is($d1->{totals}{publish_accepted}, $d0->{totals}{publish_accepted},
+       'publish_accepted kept');
+    is($d1->{started_at}, $d0->{started_at}, 'the zone is the same (started_at)');
     $t->write_file('conf/nginx.conf', $conf);
 }
 

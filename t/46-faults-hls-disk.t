@@ -34,11 +34,7 @@ END {
 }
 
 $t->write_conf(<<'END');
-%%MODULES%%
-worker_processes 2;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE(workers=2)%%
 
 rtmp {
     server {
@@ -59,7 +55,7 @@ http {
     access_log off;
     server {
         listen 127.0.0.1:%%PORT_HTTP%%;
-        location /vstream/ { vstream_admin; }
+        location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }
     }
 }
 END
@@ -128,7 +124,4 @@ ok(wait_for(sub { my $h = hls_of(); $h && $h->{healthy} && $h->{playlist_age_s} 
 note(sprintf 'healthy again %.1f s after freeing space', time - $t0);
 
 $t->kill_process($pub);
-my @problems = $t->log_problems;
-is_deeply(\@problems, [], 'no alerts, crashes or sanitizer reports');
-
 done_testing();

@@ -25,11 +25,7 @@ plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
 my $t = VStream::Test->new();
 
 $t->write_conf(<<'END');
-%%MODULES%%
-worker_processes 2;
-error_log logs/error.log info;
-pid logs/nginx.pid;
-events { worker_connections 256; }
+%%PREAMBLE(workers=2)%%
 
 rtmp {
     server {
@@ -42,7 +38,7 @@ http {
     access_log off;
     server {
         listen 127.0.0.1:%%PORT_HTTP%%;
-        location /vstream/ { vstream_admin; }
+        location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }
     }
 }
 END
@@ -109,6 +105,7 @@ my $reaped0 = $t->json('/vstream/status')->{totals}{reaped};
 my $accepted0 = $t->json('/vstream/status')->{totals}{publish_accepted};
 my %bytes0 = map { $_ => $s->{$_}{bytes_in} } @alive;
 
+$t->expect_log(qr/worker process $victim exited on signal 9/);
 kill 'KILL', $victim;
 my $t0 = time;
 
@@ -162,8 +159,5 @@ is($d->{totals}{publish_accepted} - $accepted0, scalar @dead, 'each accepted onc
 is($d->{totals}{streams}, @dead + @alive, 'and status counts each stream once');
 is($d->{apps}[0]{publish_denied}{duplicate}, 0, 'none refused as duplicate');
 is($d->{totals}{reaped} - $reaped0, scalar @dead, 'nothing reaped twice');
-
-my @problems = grep { !/worker process $victim exited on signal 9/ } $t->log_problems;
-is_deeply(\@problems, [], 'no alerts, crashes or sanitizer reports (but the kill)');
 
 done_testing();
