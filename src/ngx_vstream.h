@@ -224,6 +224,7 @@ typedef struct {
 typedef struct {
     ngx_str_t                  path;
     ngx_str_t                  value;
+    u_char                     sha256[32];  /* for constant-time compares */
 } ngx_vstream_secret_t;
 
 
@@ -232,6 +233,8 @@ ngx_vstream_shm_t *ngx_vstream_shm(ngx_cycle_t *cycle);
 ngx_vstream_main_conf_t *ngx_vstream_main_conf(ngx_cycle_t *cycle);
 char *ngx_vstream_read_secret(ngx_conf_t *cf, ngx_str_t *path,
     ngx_vstream_secret_t *secret);
+char *ngx_vstream_conf_set_secret_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 uint64_t ngx_vstream_unix_ms(void);
 u_char *ngx_vstream_time_rfc3339(u_char *p, time_t t);
 

@@ -73,36 +73,6 @@ ngx_vstream_access_allow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 char *
-ngx_vstream_access_secret(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_vstream_secret_t  **sp = (ngx_vstream_secret_t **)
-                                     ((u_char *) conf + cmd->offset);
-
-    ngx_str_t  *value;
-
-    if (*sp != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    *sp = ngx_pcalloc(cf->pool, sizeof(ngx_vstream_secret_t));
-    if (*sp == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_vstream_read_secret(cf, &value[1], *sp) != NGX_CONF_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" needs a readable secret file",
-                           &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
-}
-
-
-char *
 ngx_vstream_access_merge(ngx_conf_t *cf, ngx_vstream_access_t *conf,
     ngx_vstream_access_t *prev)
 {

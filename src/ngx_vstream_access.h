@@ -27,8 +27,6 @@ typedef struct {
 
 char *ngx_vstream_access_allow(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-char *ngx_vstream_access_secret(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 char *ngx_vstream_access_merge(ngx_conf_t *cf, ngx_vstream_access_t *conf,
     ngx_vstream_access_t *prev);
 ngx_int_t ngx_vstream_access_addr(ngx_vstream_access_t *va,

@@ -18,7 +18,6 @@
 typedef struct {
     ngx_flag_t                 hls_viewers;
     ngx_vstream_secret_t      *token;
-    u_char                     token_sha[SHA256_DIGEST_LENGTH];
     ngx_str_t                  prefix;
 
     /* where vstream_admin is, for the warning of an open admin API */
@@ -64,6 +63,8 @@ static ngx_int_t ngx_http_vstream_send(ngx_http_request_t *r,
     ngx_uint_t status, char *type, ngx_buf_t *b);
 static ngx_int_t ngx_http_vstream_error(ngx_http_request_t *r,
     ngx_vstream_shm_t *shm, ngx_uint_t status, char *message);
+static ngx_int_t ngx_http_vstream_message(ngx_http_request_t *r,
+    ngx_uint_t status, char *key, char *message);
 static ngx_int_t ngx_http_vstream_header(ngx_http_request_t *r, char *key,
     char *value);
 static ngx_int_t ngx_http_vstream_log_handler(ngx_http_request_t *r);
@@ -75,8 +76,6 @@ static char *ngx_http_vstream_admin(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static void ngx_http_vstream_admin_open(ngx_conf_t *cf,
     ngx_http_vstream_loc_conf_t *vlcf);
-static char *ngx_http_vstream_token_file(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 
 
 static ngx_command_t  ngx_http_vstream_commands[] = {
@@ -90,9 +89,9 @@ static ngx_command_t  ngx_http_vstream_commands[] = {
 
     { ngx_string("vstream_admin_token_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_http_vstream_token_file,
+      ngx_vstream_conf_set_secret_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_vstream_loc_conf_t, token),
       NULL },
 
     { ngx_string("vstream_hls_viewers"),
@@ -194,8 +193,8 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
                       "vstream: drop of \"%V/%V\" requested by %V",
                       &app, &name, &r->connection->addr_text);
 
-        return ngx_http_vstream_error(r, NULL, NGX_HTTP_ACCEPTED,
-                                      "the publisher will be disconnected");
+        return ngx_http_vstream_message(r, NGX_HTTP_ACCEPTED, "status",
+                                        "the publisher will be disconnected");
 
     default: /* VSTREAM_ROUTE_NONE */
         break;
@@ -296,7 +295,7 @@ ngx_http_vstream_authorized(ngx_http_request_t *r,
 
     SHA256(auth.data, auth.len, sha);
 
-    return CRYPTO_memcmp(sha, vlcf->token_sha, SHA256_DIGEST_LENGTH) == 0;
+    return CRYPTO_memcmp(sha, vlcf->token->sha256, SHA256_DIGEST_LENGTH) == 0;
 }
 
 
@@ -413,21 +412,32 @@ static ngx_int_t
 ngx_http_vstream_error(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
     ngx_uint_t status, char *message)
 {
-    size_t      len;
-    ngx_buf_t  *b;
-
     if (shm) {
         ngx_vstream_shm_count(shm, &shm->sh->t.admin_rejected, 1);
     }
 
-    len = sizeof("{\"error\":\"\"}\n") - 1 + ngx_strlen(message);
+    return ngx_http_vstream_message(r, status, "error", message);
+}
+
+
+/* {"KEY": "MESSAGE"}: both are literals of ours, nothing to escape */
+
+static ngx_int_t
+ngx_http_vstream_message(ngx_http_request_t *r, ngx_uint_t status, char *key,
+    char *message)
+{
+    size_t      len;
+    ngx_buf_t  *b;
+
+    len = sizeof("{\"\":\"\"}\n") - 1 + ngx_strlen(key)
+          + ngx_strlen(message);
 
     b = ngx_create_temp_buf(r->pool, len);
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    b->last = ngx_sprintf(b->last, "{\"error\":\"%s\"}\n", message);
+    b->last = ngx_sprintf(b->last, "{\"%s\":\"%s\"}\n", key, message);
 
     return ngx_http_vstream_send(r, status, "application/json", b);
 }
@@ -541,7 +551,6 @@ ngx_http_vstream_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->token == NGX_CONF_UNSET_PTR) {
         conf->token = prev->token;
-        ngx_memcpy(conf->token_sha, prev->token_sha, SHA256_DIGEST_LENGTH);
     }
 
     ngx_conf_merge_ptr_value(conf->token, prev->token, NULL);
@@ -626,36 +635,6 @@ ngx_http_vstream_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             break;
         }
     }
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_http_vstream_token_file(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_vstream_loc_conf_t *vlcf = conf;
-
-    ngx_str_t  *value;
-
-    if (vlcf->token != NGX_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    vlcf->token = ngx_pcalloc(cf->pool, sizeof(ngx_vstream_secret_t));
-    if (vlcf->token == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    value = cf->args->elts;
-
-    if (ngx_vstream_read_secret(cf, &value[1], vlcf->token) != NGX_CONF_OK) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\" needs a readable token file", &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    SHA256(vlcf->token->value.data, vlcf->token->value.len, vlcf->token_sha);
 
     return NGX_CONF_OK;
 }

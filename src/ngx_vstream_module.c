@@ -7,6 +7,7 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include <openssl/sha.h>
 #include "ngx_vstream.h"
 
 
@@ -236,6 +237,8 @@ ngx_vstream_read_secret(ngx_conf_t *cf, ngx_str_t *path,
     secret->value.data = p;
     secret->value.len = len;
 
+    SHA256(p, len, secret->sha256);
+
     return NGX_CONF_OK;
 
 failed:
@@ -243,6 +246,43 @@ failed:
     ngx_close_file(fd);
 
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * The directive of every secret file (signing key, webhook key, admin
+ * token): an ngx_vstream_secret_t pointer at cmd->offset, unset as
+ * NGX_CONF_UNSET_PTR.
+ */
+
+char *
+ngx_vstream_conf_set_secret_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_vstream_secret_t  **sp = (ngx_vstream_secret_t **)
+                                     ((u_char *) conf + cmd->offset);
+
+    ngx_str_t  *value;
+
+    if (*sp != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    *sp = ngx_pcalloc(cf->pool, sizeof(ngx_vstream_secret_t));
+    if (*sp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_vstream_read_secret(cf, &value[1], *sp) != NGX_CONF_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs a readable secret file",
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

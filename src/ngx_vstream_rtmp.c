@@ -104,7 +104,7 @@ static ngx_command_t  ngx_rtmp_vstream_commands[] = {
 
     { ngx_string("vstream_ingest_secret_file"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
-      ngx_vstream_access_secret,
+      ngx_vstream_conf_set_secret_slot,
       NGX_RTMP_APP_CONF_OFFSET,
       offsetof(ngx_rtmp_vstream_app_conf_t, access.secret),
       NULL },
@@ -132,7 +132,7 @@ static ngx_command_t  ngx_rtmp_vstream_commands[] = {
 
     { ngx_string("vstream_webhook_secret_file"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
-      ngx_vstream_access_secret,
+      ngx_vstream_conf_set_secret_slot,
       NGX_RTMP_APP_CONF_OFFSET,
       offsetof(ngx_rtmp_vstream_app_conf_t, webhook.secret),
       NULL },
