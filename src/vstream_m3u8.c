@@ -187,11 +187,6 @@ vstream_m3u8_tag(vstream_m3u8_t *pl, const unsigned char *p, size_t n,
         return 0;
     }
 
-    if (vstream_m3u8_is(p, n, "#EXT-X-DISCONTINUITY")) {
-        pl->discontinuity = 1;
-        return 0;
-    }
-
     if (vstream_m3u8_after(p, n, "#EXT-X-STREAM-INF:") != NULL
         || vstream_m3u8_after(p, n, "#EXT-X-I-FRAME-STREAM-INF:") != NULL)
     {

@@ -20,8 +20,7 @@ typedef struct {
     uint32_t  segments;          /* URI lines counted */
     uint64_t  window_ms;         /* sum of #EXTINF durations, ms */
     uint32_t  last_segment_ms;   /* #EXTINF of the last segment, ms */
-    unsigned  endlist:1;         /* #EXT-X-ENDLIST seen */
-    unsigned  discontinuity:1;   /* any #EXT-X-DISCONTINUITY */
+    unsigned  endlist:1;         /* #EXT-X-ENDLIST seen: a finished one */
 } vstream_m3u8_t;
 
 
