@@ -151,6 +151,7 @@ static rh_event_e rh_wait_bytes(rh_conn_t *c, size_t need, int ms);
 #define rh_wait_closed(c, ms)  rh_wait_bytes(c, (size_t) -1, ms)
 static rh_result_e rh_create_stream(rh_conn_t *c);
 static rh_result_e rh_connect_result(rh_conn_t *c, int ms);
+static rh_result_e rh_txn_result(rh_conn_t *c, int txn, int ms);
 static rh_result_e rh_publish_result(rh_conn_t *c, int ms);
 static rh_result_e rh_publish_flow(rh_conn_t *c, const char *name,
     size_t len, char *info, size_t size);
@@ -1163,33 +1164,21 @@ rh_create_stream(rh_conn_t *c)
         return RH_CLOSED;
     }
 
-    for ( ;; ) {
-        switch (rh_wait_cmd(c, RH_ANSWER_MS)) {
-        case RH_EV_CLOSED:
-            return RH_CLOSED;
-        case RH_EV_TIMEOUT:
-            return RH_IGNORED;
-        default:
-            break;
-        }
-
-        if (c->txn != RH_TXN_CREATE_STREAM) {
-            continue;
-        }
-
-        if (strcmp(c->cmd, "_result") == 0) {
-            return RH_ACCEPTED;
-        }
-
-        if (strcmp(c->cmd, "_error") == 0) {
-            return RH_REFUSED;
-        }
-    }
+    return rh_txn_result(c, RH_TXN_CREATE_STREAM, RH_ANSWER_MS);
 }
 
 
 static rh_result_e
 rh_connect_result(rh_conn_t *c, int ms)
+{
+    return rh_txn_result(c, RH_TXN_CONNECT, ms);
+}
+
+
+/* the _result or _error of the command sent with transaction id txn */
+
+static rh_result_e
+rh_txn_result(rh_conn_t *c, int txn, int ms)
 {
     for ( ;; ) {
         switch (rh_wait_cmd(c, ms)) {
@@ -1201,7 +1190,7 @@ rh_connect_result(rh_conn_t *c, int ms)
             break;
         }
 
-        if (c->txn != RH_TXN_CONNECT) {
+        if (c->txn != txn) {
             continue;
         }
 
