@@ -22,14 +22,8 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use VStream::Test qw(wait_for);
 
-my $top = VStream::Test::top();
-my $flood = "$top/build/rtmp-flood";
-my $flv = "$top/build/bench/sample.flv";
 
-plan(skip_all => "$flood not built; run 'make tools'") unless -x $flood;
-plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
-
-my $t = VStream::Test->new();
+my $t = VStream::Test->new(need => ['flood']);
 
 my $secret = "key-$$-" . time;
 $t->write_file('conf/ingest.key', "$secret\n", 0600);
@@ -127,38 +121,6 @@ $t->write_conf($conf);
 
 $t->run;
 my $base = 'rtmp://127.0.0.1:' . $t->port('rtmp');
-my $log = $t->prefix . '/logs';
-
-sub flood {
-    my ($tag, @args) = @_;
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$log/flood-$tag.out";
-        open STDERR, '>', "$log/flood-$tag.err";
-        exec $flood, '--flv', $flv, @args or exit 127;
-    }
-    push @{ $t->{pids} }, $pid;
-    return $pid;
-}
-
-sub finish {
-    my ($tag, $pid, $timeout) = @_;
-    my $status;
-    wait_for(sub {
-        my $r = waitpid($pid, WNOHANG);
-        $status = $? >> 8 if $r == $pid;
-        $r != 0;
-    }, $timeout || 30) or do {
-        kill 'KILL', $pid;
-        waitpid($pid, 0);
-        return (-1, {});
-    };
-    my %sum = $t->read_file("$log/flood-$tag.out") =~ /(\w+)=(\S+)/g;
-    return ($status, \%sum);
-}
-
-sub run_flood { my $tag = shift; return finish($tag, flood($tag, @_)) }
 
 sub app_counts {
     my ($app) = @_;
@@ -178,7 +140,7 @@ sub key {
 
 # 1. nginx-rtmp's own deny after ours: not accepted, not announced
 
-my ($status, $sum) = run_flood('closed', '--url', "$base/closed", '--streams', 2,
+my ($status, $sum) = $t->run_flood('closed', '--url', "$base/closed", '--streams', 2,
                                '--duration', 2);
 is($sum->{refused}, 2, 'nginx-rtmp refuses both publishes to "deny publish all"');
 is(app_counts('closed')->{publish_accepted} || 0, 0,
@@ -189,7 +151,7 @@ like($t->error_log, qr/publish refused: client 127\.0\.0\.1, app "closed", strea
 
 # 2. "vstream off" keeps the address check
 
-($status, $sum) = run_flood('quiet', '--url', "$base/quiet", '--streams', 1,
+($status, $sum) = $t->run_flood('quiet', '--url', "$base/quiet", '--streams', 1,
                             '--duration', 2);
 is($sum->{refused}, 1, 'an application with "vstream off" still checks addresses');
 is(denied('quiet', 'cidr'), 1, 'counted as cidr');
@@ -197,21 +159,21 @@ is(denied('quiet', 'cidr'), 1, 'counted as cidr');
 # 3. the longest key: vstream_ingest_max_ttl
 
 my $now = time;
-($status, $sum) = run_flood('far', '--url', "$base/keyed", '--name', 'far',
+($status, $sum) = $t->run_flood('far', '--url', "$base/keyed", '--name', 'far',
                             '--args', key('keyed', 'far', int($now) + 2 * 86400),
                             '--duration', 1);
 is($sum->{refused}, 1, 'a key valid for two days is refused by default (a day)');
 is(denied('keyed', 'exp_too_far'), 1, 'with reason exp_too_far');
-($status, $sum) = run_flood('year5138', '--url', "$base/keyed", '--name', 'y',
+($status, $sum) = $t->run_flood('year5138', '--url', "$base/keyed", '--name', 'y',
                             '--args', key('keyed', 'y', 99999999999), '--duration', 1);
 is($sum->{refused}, 1, 'a key valid until the year 5138 is refused');
 is(denied('keyed', 'exp_too_far'), 2, 'also exp_too_far');
 is(denied('keyed', 'signature'), 0, 'neither is a bad signature');
-($status, $sum) = run_flood('week', '--url', "$base/week", '--name', 'w',
+($status, $sum) = $t->run_flood('week', '--url', "$base/week", '--name', 'w',
                             '--args', key('week', 'w', int($now) + 2 * 86400),
                             '--duration', 1, '--timeout', 5);
 is($sum->{ok}, 1, 'vstream_ingest_max_ttl 7d accepts a key valid for two days');
-($status, $sum) = run_flood('hour', '--url', "$base/keyed", '--name', 'h',
+($status, $sum) = $t->run_flood('hour', '--url', "$base/keyed", '--name', 'h',
                             '--args', key('keyed', 'h', int($now) + 3600),
                             '--duration', 1);
 is($sum->{ok}, 1, 'a key valid for an hour is accepted');
@@ -221,35 +183,35 @@ is($sum->{ok}, 1, 'a key valid for an hour is accepted');
 my $exp = int($now) + 3600;
 my $longest = 'n' x (254 - 1 - length(key('keyed', 'x', $exp)));
 is(length $longest, 191, 'the longest name that carries a key with a 10-digit exp is 191 bytes');
-($status, $sum) = run_flood('longest', '--url', "$base/keyed", '--name', $longest,
+($status, $sum) = $t->run_flood('longest', '--url', "$base/keyed", '--name', $longest,
                             '--args', key('keyed', $longest, $exp), '--duration', 1);
 is($sum->{ok}, 1, 'a 191-byte name with its key is accepted');
 my $long = 'n' x 200;   # nginx-rtmp cuts its key short
-($status, $sum) = run_flood('long', '--url', "$base/keyed", '--name', $long,
+($status, $sum) = $t->run_flood('long', '--url', "$base/keyed", '--name', $long,
                             '--args', key('keyed', $long, $exp), '--duration', 1);
 is($sum->{refused}, 1, 'a 200-byte name with its key is refused');
 is(denied('keyed', 'name_too_long'), 1, 'with reason name_too_long, not signature');
 is(denied('keyed', 'signature'), 0, 'no signature refusal was counted');
-($status, $sum) = run_flood('long-open', '--url', "$base/live", '--name', 'm' x 300,
+($status, $sum) = $t->run_flood('long-open', '--url', "$base/live", '--name', 'm' x 300,
                             '--duration', 1);
 is($sum->{refused}, 1, 'a 300-byte name is refused without a key too');
 is(denied('live', 'name_too_long'), 1, 'as name_too_long');
-($status, $sum) = run_flood('254', '--url', "$base/live", '--name', 'm' x 254,
+($status, $sum) = $t->run_flood('254', '--url', "$base/live", '--name', 'm' x 254,
                             '--duration', 1, '--timeout', 5);
 is($sum->{ok}, 1, 'a 254-byte name without a key is accepted');
 
 # 5. refusals never push out accepted events; a slow receiver sees them all
 
 unlink $events;
-my $legit = flood('legit', '--url', "$base/live", '--streams', 3, '--name-prefix', 'real',
+my $legit = $t->flood('legit', '--url', "$base/live", '--streams', 3, '--name-prefix', 'real',
                   '--duration', 6, '--timeout', 5);
 ok(wait_for(sub { (grep { $_->{app} eq 'live' } @{ $t->json('/vstream/status')->{streams} }) == 3 }, 10),
    'three real publishers are live');
-my $noise = flood('noise', '--url', "$base/elsewhere", '--streams', 300,
+my $noise = $t->flood('noise', '--url', "$base/elsewhere", '--streams', 300,
                   '--connect-rate', 0, '--duration', 1, '--timeout', 20);
-finish('noise', $noise, 40);
+$t->flood_finish('noise', $noise, 40);
 is(denied('elsewhere', 'cidr'), 300, '300 refused publishes from outside the allowed network');
-($status, $sum) = finish('legit', $legit, 20);
+($status, $sum) = $t->flood_finish('legit', $legit, 20);
 is($sum->{ok}, 3, 'the real publishers ran to their end');
 
 my @ev;
@@ -279,7 +241,7 @@ is($denials[0]{reason}, 'cidr', 'each with its reason');
 
 # 6. a changed zone size refuses the reload and keeps the state
 
-my $held = flood('held', '--url', "$base/live", '--name', 'held', '--duration', 30,
+my $held = $t->flood('held', '--url', "$base/live", '--name', 'held', '--duration', 30,
                  '--timeout', 5);
 ok(wait_for(sub { $t->status_stream('live', 'held') }, 10), 'a publisher is live');
 my $accepted = $t->json('/vstream/status')->{totals}{publish_accepted};
@@ -293,7 +255,7 @@ sleep 1;
 ok($t->status_stream('live', 'held'), 'the live stream is still listed');
 is($t->json('/vstream/status')->{totals}{publish_accepted}, $accepted,
    'and the totals are those of before');
-($status, $sum) = run_flood('dup', '--url', "$base/live", '--name', 'held', '--duration', 1);
+($status, $sum) = $t->run_flood('dup', '--url', "$base/live", '--name', 'held', '--duration', 1);
 is($sum->{refused}, 1, 'a second publisher of the live name is still refused');
 is(denied('live', 'duplicate'), 1, 'as a duplicate');
 $t->kill_process($held);

@@ -16,16 +16,10 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use VStream::Test qw(wait_for);
 
-my $top = VStream::Test::top();
-my $flood = "$top/build/rtmp-flood";
-my $flv = "$top/build/bench/sample.flv";
-
-plan(skip_all => "$flood not built; run 'make tools'") unless -x $flood;
-plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
 plan(skip_all => 'needs root to write /proc/sys/kernel/ns_last_pid')
     unless -w '/proc/sys/kernel/ns_last_pid';
 
-my $t = VStream::Test->new();
+my $t = VStream::Test->new(need => ['flood']);
 
 $t->write_conf(<<'END');
 %%PREAMBLE(workers=2)%%
@@ -51,19 +45,6 @@ END
 $t->run;
 my $base = 'rtmp://127.0.0.1:' . $t->port('rtmp');
 
-sub flood {
-    my ($tag, @args) = @_;
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', $t->prefix . "/logs/flood-$tag.out";
-        open STDERR, '>', $t->prefix . "/logs/flood-$tag.err";
-        exec $flood, '--flv', $flv, @args or exit 127;
-    }
-    push @{ $t->{pids} }, $pid;
-    return $pid;
-}
-
 # Starts a process under pid $want: the kernel hands out the pid after
 # ns_last_pid.  Other processes may fork meanwhile: a few tries.
 sub take_pid {
@@ -84,7 +65,7 @@ sub take_pid {
     return;
 }
 
-my $pub = flood('cam', '--url', "$base/live", '--name', 'cam', '--duration', 60,
+my $pub = $t->flood('cam', '--url', "$base/live", '--name', 'cam', '--duration', 60,
                 '--rate', 1);
 my $st;
 ok(wait_for(sub { $st = $t->status_stream('live', 'cam') }, 10), 'a publisher is live');
@@ -108,7 +89,7 @@ ok(wait_for(sub { !$t->status_stream('live', 'cam') }, 5),
 ok($t->json('/vstream/status')->{totals}{reaped} > $reaped, 'and counted as reaped');
 like($t->error_log, qr/reaped 1 stream\(s\) of worker $owner, which is gone/, 'and logged');
 
-my $again = flood('again', '--url', "$base/live", '--name', 'cam', '--duration', 2,
+my $again = $t->flood('again', '--url', "$base/live", '--name', 'cam', '--duration', 2,
                   '--timeout', 5);
 ok(wait_for(sub {
     my $s = $t->status_stream('live', 'cam');

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 
-# The light publisher (bench/rtmp-flood) against Debian's nginx-rtmp alone:
+# The light publisher (tools/rtmp_flood.c) against Debian's nginx-rtmp alone:
 # a few streams for a few seconds show up in rtmp_stat with the sample's
 # codec facts; at full speed every byte it sends arrives; it tells refused
 # publishes (access rule, name taken) and drops by the server apart, and
@@ -52,44 +52,6 @@ $t->run;
 my $base = 'rtmp://127.0.0.1:' . $t->port('rtmp');
 my $log = $t->prefix . '/logs';
 
-# Runs rtmp-flood in the background; returns its pid.  Its summary line
-# lands in logs/flood-TAG.out, its notices in logs/flood-TAG.err.
-sub flood {
-    my ($tag, @args) = @_;
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$log/flood-$tag.out";
-        open STDERR, '>', "$log/flood-$tag.err";
-        exec $flood, '--flv', $flv, @args or exit 127;
-    }
-    return $pid;
-}
-
-# Waits (bounded) for a background rtmp-flood; returns its exit status,
-# summary as a hash, and notices.
-sub finish {
-    my ($tag, $pid, $timeout) = @_;
-    my $status;
-    wait_for(sub {
-        my $r = waitpid($pid, WNOHANG);
-        $status = $? >> 8 if $r == $pid;
-        $r != 0;
-    }, $timeout || 20) or do {
-        kill 'KILL', $pid;
-        waitpid($pid, 0);
-        return (-1, {}, 'killed: did not finish in time');
-    };
-    my $out = $t->read_file("$log/flood-$tag.out");
-    my %sum = $out =~ /(\w+)=(\S+)/g;
-    return ($status, \%sum, $t->read_file("$log/flood-$tag.err"));
-}
-
-sub run_flood {
-    my ($tag, @args) = @_;
-    return finish($tag, flood($tag, @args));
-}
-
 sub server_bytes_in {
     my ($xml) = $t->get('/stat')->{content} =~ m{</pid>.*?<bytes_in>(\d+)</bytes_in>}s;
     return $xml;
@@ -97,7 +59,7 @@ sub server_bytes_in {
 
 # 1. three real-time streams for four seconds
 
-my $pid = flood('live', '--url', "$base/live", '--streams', 3,
+my $pid = $t->flood('live', '--url', "$base/live", '--streams', 3,
                 '--name-prefix', 'cam', '--duration', 4);
 
 my $xml;
@@ -119,7 +81,7 @@ my $rate = ($b2 - $b1) * 8 / 1000;
 ok($rate > 3 * 300 && $rate < 3 * 2000,
    "the server takes them in at real time ($rate kbps for 3 x ~700 kbps)");
 
-my ($status, $sum, $err) = finish('live', $pid);
+my ($status, $sum, $err) = $t->flood_finish('live', $pid);
 is($status, 0, 'rtmp-flood exits 0 when every stream published to the end')
     or diag($err);
 is($sum->{ok}, 3, 'summary: 3 ok');
@@ -136,7 +98,7 @@ ok(wait_for(sub { $t->get('/stat')->{content} !~ /<publishing/ }, 5),
 # 2. full speed, a fixed volume: every byte sent arrives
 
 $b1 = server_bytes_in();
-($status, $sum, $err) = run_flood('fast', '--url', "$base/live", '--streams', 2,
+($status, $sum, $err) = $t->run_flood('fast', '--url', "$base/live", '--streams', 2,
                                   '--rate', 0, '--loops', 3);
 $b2 = server_bytes_in();
 is($status, 0, 'full speed, 3 loops: exits 0') or diag($err);
@@ -148,7 +110,7 @@ is($b2 - $b1, $sum->{bytes_out} - 2 * 3073,
 
 # 3. refused by an access rule: the server closes before publish starts
 
-($status, $sum, $err) = run_flood('deny', '--url', "$base/closed", '--streams', 2,
+($status, $sum, $err) = $t->run_flood('deny', '--url', "$base/closed", '--streams', 2,
                                   '--duration', 2);
 is($status, 1, 'refused publishes: exit 1');
 is($sum->{refused}, 2, 'summary: 2 refused');
@@ -158,7 +120,7 @@ like($err, qr/s1: refused: closed by the server in publish/,
 
 # 4. a name already taken: NetStream.Publish.BadName for the second
 
-($status, $sum, $err) = run_flood('dup', '--url', "$base/live", '--streams', 2,
+($status, $sum, $err) = $t->run_flood('dup', '--url', "$base/live", '--streams', 2,
                                   '--name', 'same', '--duration', 2,
                                   '--connect-rate', 5);
 is($status, 1, 'a name taken twice: exit 1');
@@ -167,7 +129,7 @@ like($err, qr/same: refused: NetStream\.Publish\.BadName/, 'the notice names the
 
 # 5. dropped: the server goes away while they publish
 
-$pid = flood('drop', '--url', "$base/live", '--streams', 2, '--duration', 30,
+$pid = $t->flood('drop', '--url', "$base/live", '--streams', 2, '--duration', 30,
              '--args', 'k=v&x=1');
 ok(wait_for(sub { () = $t->get('/stat')->{content} =~ /<meta>/g; }, 10),
    'two streams publishing, their names with ?args');
@@ -175,7 +137,7 @@ like($t->get('/stat')->{content}, qr{<name>s1</name>}, 'the args are not part of
 # a close within half a second of Publish.Start counts as a refusal
 select(undef, undef, undef, 0.6);
 $t->signal('TERM');
-($status, $sum, $err) = finish('drop', $pid, 10);
+($status, $sum, $err) = $t->flood_finish('drop', $pid, 10);
 is($status, 1, 'dropped by the server: exit 1');
 is($sum->{dropped}, 2, 'summary: 2 dropped');
 like($err, qr/s2: dropped: closed by the server after [\d.]+ s of publishing/,
@@ -183,7 +145,7 @@ like($err, qr/s2: dropped: closed by the server after [\d.]+ s of publishing/,
 
 # 6. nobody listening: a failure, not a refusal
 
-($status, $sum, $err) = run_flood('noserver', '--url',
+($status, $sum, $err) = $t->run_flood('noserver', '--url',
     'rtmp://127.0.0.1:' . $t->port('unused') . '/live', '--duration', 1);
 is("$status $sum->{failed}", '1 1', 'no server: exit 1, 1 failed');
 like($err, qr/s1: failed: connect\(\) .*Connection refused/, 'the notice says why');

@@ -18,13 +18,7 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use VStream::Test qw(wait_for);
 
-my $top = VStream::Test::top();
-my $flood = "$top/build/rtmp-flood";
-my $flv = "$top/build/bench/sample.flv";
-plan(skip_all => "$flood not built; run 'make tools'") unless -x $flood;
-plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
-
-my $t = VStream::Test->new();
+my $t = VStream::Test->new(need => [qw(flood)]);
 my $log = $t->prefix . '/logs';
 
 # mode "500" answers every request with 500 and records its event; "hang"
@@ -109,16 +103,8 @@ my $rtmp = $t->port('rtmp');
 # in its notices
 sub flood {
     my ($tag, $app, @args) = @_;
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$log/flood-$tag.out";
-        open STDERR, '>', "$log/flood-$tag.err";
-        exec $flood, '--url', "rtmp://127.0.0.1:$rtmp/$app", '--flv', $flv,
-             '--verbose', '--rate', 0.2, @args or exit 127;
-    }
-    push @{ $t->{pids} }, $pid;
-    return $pid;
+    return $t->flood($tag, '--url', "rtmp://127.0.0.1:$rtmp/$app",
+                     '--verbose', '--rate', 0.2, @args);
 }
 
 sub finish {

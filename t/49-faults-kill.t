@@ -16,13 +16,8 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use VStream::Test qw(wait_for);
 
-my $top = VStream::Test::top();
-my $flood = "$top/build/rtmp-flood";
-my $flv = "$top/build/bench/sample.flv";
-plan(skip_all => "$flood not built; run 'make tools'") unless -x $flood;
-plan(skip_all => "$flv missing; run 'make tools'") unless -f $flv;
 
-my $t = VStream::Test->new();
+my $t = VStream::Test->new(need => [qw(flood)]);
 
 $t->write_conf(<<'END');
 %%PREAMBLE(workers=2)%%
@@ -49,16 +44,8 @@ my $log = $t->prefix . '/logs';
 
 sub flood {
     my ($tag, @args) = @_;
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$log/flood-$tag.out";
-        open STDERR, '>', "$log/flood-$tag.err";
-        exec $flood, '--url', "rtmp://127.0.0.1:$rtmp/live", '--flv', $flv,
-             '--duration', 60, @args or exit 127;
-    }
-    push @{ $t->{pids} }, $pid;
-    return $pid;
+    return $t->flood($tag, '--url', "rtmp://127.0.0.1:$rtmp/live",
+                     '--duration', 60, @args);
 }
 
 sub streams {

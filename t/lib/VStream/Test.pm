@@ -40,7 +40,7 @@ my @ALL;    # every harness object, for cleanup at exit
 sub top { $TOP }
 sub module_so { $MODULE_SO }
 
-# VStream::Test->new(need => [qw(ffmpeg netns)]) skips the whole file when a
+# VStream::Test->new(need => [qw(ffmpeg netns flood)]) skips the whole file when a
 # need is not met, with the reason.
 sub new {
     my ($class, %opt) = @_;
@@ -55,6 +55,9 @@ sub new {
         } elsif ($need eq 'netns') {
             push @why, 'network namespaces need root and iproute2'
                 unless $> == 0 && _which('ip');
+        } elsif ($need eq 'flood') {
+            push @why, "the light publisher is not built; run 'make tools'"
+                unless -x flood_tool() && -f flood_sample();
         } elsif ($need eq 'curl') {
             push @why, 'curl not installed' unless _which('curl');
         } else {
@@ -454,6 +457,50 @@ sub exited {
     my ($self, $pid) = @_;
     my $r = waitpid($pid, WNOHANG);
     return $r == $pid || $r == -1;
+}
+
+# The light publisher (build/rtmp-flood, made by 'make tools') replaying
+# the sample: flood(TAG, ARGS...) starts it in the background (its summary
+# line in logs/flood-TAG.out, its notices in logs/flood-TAG.err) and
+# returns the pid; flood_finish(TAG, PID, TIMEOUT) waits for it (bounded)
+# and returns its exit status (-1 if it had to be killed), its summary as a
+# hash and its notices; run_flood(TAG, ARGS...) does both.
+sub flood_tool { "$TOP/build/rtmp-flood" }
+sub flood_sample { "$TOP/build/bench/sample.flv" }
+
+sub flood {
+    my ($self, $tag, @args) = @_;
+    my $log = "$self->{prefix}/logs";
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$log/flood-$tag.out";
+        open STDERR, '>', "$log/flood-$tag.err";
+        exec flood_tool(), '--flv', flood_sample(), @args or exit 127;
+    }
+    push @{ $self->{pids} }, $pid;
+    return $pid;
+}
+
+sub flood_finish {
+    my ($self, $tag, $pid, $timeout) = @_;
+    my $status;
+    wait_for(sub {
+        my $r = waitpid($pid, WNOHANG);
+        $status = $? >> 8 if $r == $pid;
+        $r != 0;
+    }, $timeout || 30) or do {
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+        return (-1, {}, 'killed: did not finish in time');
+    };
+    my %sum = ($self->read_file("logs/flood-$tag.out") // '') =~ /(\w+)=(\S+)/g;
+    return ($status, \%sum, $self->read_file("logs/flood-$tag.err"));
+}
+
+sub run_flood {
+    my ($self, $tag, @args) = @_;
+    return $self->flood_finish($tag, $self->flood($tag, @args));
 }
 
 sub kill_process {
