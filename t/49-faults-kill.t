@@ -16,7 +16,6 @@ use Test::More;
 use Time::HiRes qw(time sleep);
 use VStream::Test qw(wait_for);
 
-
 my $t = VStream::Test->new(need => [qw(flood)]);
 
 $t->write_conf(<<'END');
