@@ -2,11 +2,11 @@
 /*
  * vstream: libFuzzer target for the webhook body (deploy/fuzz.sh).  It
  * builds the body with the same Jansson calls, in the same order, as
- * ngx_vstream_webhook_event() in src/ngx_vstream_webhook.c, from hostile
+ * ngx_vstream_webhook_body() in src/ngx_vstream_webhook.c, from hostile
  * app, name and address bytes (the first two input bytes split the rest),
  * and checks that the dumped body always parses back as a JSON object,
- * with the name as a string exactly when it is valid UTF-8 (else null),
- * the app and address likewise (json_stringn() gives NULL for them and
+ * with the app and the name as strings exactly when they are valid UTF-8
+ * (else null), the address likewise (json_stringn() gives NULL for it and
  * json_object_set_new() then leaves the key out), and the other fields
  * as they were set.
  */
@@ -83,7 +83,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* as ngx_vstream_webhook_event() does */
     json_object_set_new(obj, "event",
                         json_string(denied ? "publish_denied" : "publish"));
-    json_object_set_new(obj, "app", json_stringn((char *) app, alen));
+    s = json_stringn((char *) app, alen);
+    json_object_set_new(obj, "app", s ? s : json_null());
 
     s = json_stringn((char *) name, nlen);
     json_object_set_new(obj, "stream", s ? s : json_null());
@@ -94,6 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (denied) {
         json_object_set_new(obj, "reason", json_stringn("bad_name", 8));
+        json_object_set_new(obj, "count", json_integer(7));
     }
 
     body = json_dumps(obj, JSON_COMPACT|JSON_SORT_KEYS);
@@ -107,13 +109,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     doc = json_loads(body, JSON_ALLOW_NUL, &err);
     fz_check(doc != NULL && json_is_object(doc));
 
-    fz_field(doc, "app", app, alen, 0);
+    fz_field(doc, "app", app, alen, 1);
     fz_field(doc, "stream", name, nlen, 1);
     fz_field(doc, "addr", addr, rlen, 0);
     fz_check(json_integer_value(json_object_get(doc, "worker_pid")) == 4242);
     fz_check(strcmp(json_string_value(json_object_get(doc, "event")),
                     denied ? "publish_denied" : "publish") == 0);
     fz_check(denied == (json_object_get(doc, "reason") != NULL));
+    fz_check(!denied
+             || json_integer_value(json_object_get(doc, "count")) == 7);
 
     json_decref(doc);
     free(body);
