@@ -615,9 +615,10 @@ ngx_http_vstream_hit(ngx_http_vstream_loc_conf_t *vlcf, ngx_str_t *name,
             && hit->h.name.len == name->len
             && hit->h.app.len == vlcf->hls_app.len
             && ngx_memcmp(hit->h.name.data, name->data, name->len) == 0
-            && ngx_memcmp(hit->h.app.data, vlcf->hls_app.data,
-                          vlcf->hls_app.len)
-               == 0)
+            && (vlcf->hls_app.len == 0
+                || ngx_memcmp(hit->h.app.data, vlcf->hls_app.data,
+                              vlcf->hls_app.len)
+                   == 0))
         {
             return hit;
         }
@@ -649,7 +650,11 @@ ngx_http_vstream_hit(ngx_http_vstream_loc_conf_t *vlcf, ngx_str_t *name,
     hit->key = key;
     hit->h.app.data = p;
     hit->h.app.len = vlcf->hls_app.len;
-    p = ngx_cpymem(p, vlcf->hls_app.data, vlcf->hls_app.len);
+
+    if (vlcf->hls_app.len) {
+        p = ngx_cpymem(p, vlcf->hls_app.data, vlcf->hls_app.len);
+    }
+
     hit->h.name.data = p;
     hit->h.name.len = name->len;
     ngx_memcpy(p, name->data, name->len);
