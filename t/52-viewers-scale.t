@@ -242,7 +242,10 @@ is($v->{bytes_out}, $bytes, "bytes sent: exact ($bytes)");
 my $active = $v->{active} // 0;
 ok(abs($active - $n) <= 0.05 * $n, "viewers.active $active is within 5 % of $n");
 
-my $b = stream('backup', 'cam1');
+my $b = wait_for(sub {
+    my $v = stream('backup', 'cam1');
+    ($v->{playlist_requests} // 0) >= 300 ? $v : undef;
+}, 5) || {};
 is($b->{playlist_requests}, 300, 'backup/cam1: its own requests');
 ok(abs(($b->{active} // 0) - 300) <= 15,
    "backup/cam1: its own viewers ($b->{active} of 300)");
@@ -315,7 +318,7 @@ fetch($http, [map {
 } 1 .. 10], conns => 1);
 $v = wait_for(sub {
     my $v = stream('live', 'cam1');
-    ($v->{active} // 0) > 0 ? $v : undef;
+    ($v->{playlist_requests} // 0) >= $n + 10 ? $v : undef;
 }, 5) || {};
 is($v->{active}, 10, 'new fetches count again from 0');
 
