@@ -547,6 +547,10 @@ ngx_http_vstream_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    if (ngx_vstream_shm((ngx_cycle_t *) ngx_cycle) == NULL) {
+        return NGX_OK;
+    }
+
     hit = ngx_http_vstream_hit(vlcf, &name, r->connection->log);
     if (hit == NULL) {
         return NGX_OK;
@@ -704,12 +708,9 @@ ngx_http_vstream_flush(ngx_log_t *log)
 
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
 
-    if (shm == NULL) {
-        return;
-    }
-
-    lost = ngx_vstream_shm_hls_flush(shm, ngx_http_vstream_hits,
-                                     ngx_http_vstream_nhits);
+    lost = shm ? ngx_vstream_shm_hls_flush(shm, ngx_http_vstream_hits,
+                                           ngx_http_vstream_nhits)
+               : 0;
 
     nomem = ngx_http_vstream_nomem;
 

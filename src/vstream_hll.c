@@ -84,7 +84,8 @@ int
 vstream_hll_set(unsigned char *regs, vstream_hll_meta_t *meta,
     unsigned index, unsigned rank)
 {
-    unsigned  i, v, cur, n, lo, hi;
+    unsigned        i, v, cur, n, lo, hi;
+    unsigned char  *p;
 
     if (rank <= meta->base) {
         return 0;
@@ -102,11 +103,13 @@ vstream_hll_set(unsigned char *regs, vstream_hll_meta_t *meta,
         return 0;
     }
 
+    p = &regs[index >> 1];
+
     if (index & 1) {
-        regs[index >> 1] = (unsigned char) ((regs[index >> 1] & 0x0f) | v << 4);
+        *p = (unsigned char) ((*p & 0x0f) | v << 4);
 
     } else {
-        regs[index >> 1] = (unsigned char) ((regs[index >> 1] & 0xf0) | v);
+        *p = (unsigned char) ((*p & 0xf0) | v);
     }
 
     if (cur != 0 || --meta->zeros != 0) {
