@@ -13,6 +13,9 @@ several rounds, medians and ratios (see bench/README.md):
            100 req/s: bytes and frames the server took in
   memory   shared zone bytes per live stream: streams that fit in two
            vstream_zone sizes before publishes are refused with zone_full
+  hls      static playlist and segment serving, 2 workers, wrk spreading
+           requests over 10,000 client addresses (X-Forwarded-For, realip
+           from loopback), vstream_hls_viewers on against off: req/s, p99
 
 Prints a table, writes build/bench.json.  Parts that need the module are
 skipped, with a note, when build/ngx_vstream_module.so is missing.
@@ -668,6 +671,194 @@ def bench_memory(args):
             'bytes_per_stream': per, 'target': 1024, 'met': per <= 1024}
 
 
+# -- HLS serving with and without viewer counting --------------------------
+
+HLS_CONF = """\
+load_module {rtmp_so};
+load_module {module_so};
+worker_processes 2;
+worker_rlimit_nofile 4096;
+error_log {prefix}/logs/error.log warn;
+pid {prefix}/logs/nginx.pid;
+events {{ worker_connections 2048; }}
+vstream_zone 16m;
+rtmp {{
+    server {{
+        listen 127.0.0.1:{rtmp};
+        application live {{
+            live on;
+            vstream_hls_path {prefix}/hls;
+        }}
+    }}
+}}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/tmp/body;
+    proxy_temp_path {prefix}/tmp/proxy;
+    fastcgi_temp_path {prefix}/tmp/fastcgi;
+    uwsgi_temp_path {prefix}/tmp/uwsgi;
+    scgi_temp_path {prefix}/tmp/scgi;
+    types {{
+        application/vnd.apple.mpegurl m3u8;
+        video/mp2t ts;
+    }}
+    server {{
+        listen 127.0.0.1:{http};
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Forwarded-For;
+        location /vstream/ {{ vstream_admin; allow 127.0.0.1; deny all; }}
+        location /hls/ {{
+            alias {prefix}/hls/;
+            vstream_hls_viewers {viewers} app=live;
+        }}
+    }}
+}}
+"""
+
+# one playlist fetch per segment, as a player does; 10,000 addresses
+HLS_LUA = """\
+local n = 0
+request = function()
+    n = n + 1
+    local a = (math.floor(n / 2) * 7919) %% %(addresses)d
+    local path
+    if n %% 2 == 0 then
+        path = "/hls/cam1.m3u8"
+    else
+        path = "/hls/cam1-" .. (n %% 3) .. ".ts"
+    end
+    return wrk.format("GET", path, {["X-Forwarded-For"] =
+        string.format("10.%%d.%%d.%%d", math.floor(a / 65536) %% 256,
+                      math.floor(a / 256) %% 256, a %% 256)})
+end
+"""
+
+
+class HlsNginx(Nginx):
+    """nginx serving a hand-written HLS stream, 2 workers, not pinned."""
+
+    def __init__(self, name, viewers):
+        self.name = name
+        self.module = True
+        self.prefix = tempfile.mkdtemp(prefix='vstream-bench-%s-' % name)
+        os.chmod(self.prefix, 0o755)
+        for d in ('logs', 'tmp', 'hls'):
+            os.makedirs(os.path.join(self.prefix, d))
+        self.rtmp = free_port()
+        self.http = free_port()
+        with open(os.path.join(self.prefix, 'hls', 'cam1.m3u8'), 'w') as f:
+            f.write('#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n'
+                    '#EXT-X-MEDIA-SEQUENCE:0\n'
+                    + ''.join('#EXTINF:2.000,\ncam1-%d.ts\n' % i
+                              for i in range(3)))
+        for i in range(3):
+            with open(os.path.join(self.prefix, 'hls',
+                                   'cam1-%d.ts' % i), 'wb') as f:
+                f.write(b'\x47' * (64 * 1024 + i))
+        self.conf = os.path.join(self.prefix, 'nginx.conf')
+        with open(self.conf, 'w') as f:
+            f.write(HLS_CONF.format(rtmp_so=RTMP_SO, module_so=MODULE_SO,
+                                    prefix=self.prefix, rtmp=self.rtmp,
+                                    http=self.http,
+                                    viewers='on' if viewers else 'off'))
+        self.master = None
+        self.worker = None
+        self.conn = None
+
+    def stop(self):
+        workers = self._workers()
+        Nginx.stop(self)
+        for pid in workers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def _workers(self):
+        pids = []
+        for pid in os.listdir('/proc'):
+            stat = _proc_stat(int(pid)) if pid.isdigit() else None
+            if stat and self.master and int(stat[1]) == self.master:
+                pids.append(int(pid))
+        return pids
+
+
+def wrk_hls(url, script, seconds, connections):
+    """Returns (requests, req/s, p99 latency in ms)."""
+    proc = subprocess.run(['wrk', '-t2', '-c%d' % connections,
+                           '-d%ds' % seconds, '--timeout', '30s',
+                           '--latency', '-s', script, url],
+                          capture_output=True, text=True)
+    out = proc.stdout
+    requests = re.search(r'(\d+) requests in', out)
+    rps = re.search(r'Requests/sec:\s+([\d.]+)', out)
+    p99 = re.search(r'^\s+99%\s+([\d.]+)(us|ms|s)\s*$', out, re.M)
+    errors = re.search(r'Socket errors: connect (\d+), read (\d+), '
+                       r'write (\d+), timeout (\d+)', out)
+    if proc.returncode or not (requests and rps and p99) or \
+            'Non-2xx' in out or errors:
+        raise RuntimeError('wrk %s: %s %s' % (url, out, proc.stderr))
+    scale = {'us': 0.001, 'ms': 1.0, 's': 1000.0}[p99.group(2)]
+    return int(requests.group(1)), float(rps.group(1)), \
+        float(p99.group(1)) * scale
+
+
+def bench_hls(args):
+    sides = {'off': HlsNginx('hls-off', False),
+             'on': HlsNginx('hls-on', True)}
+    res = {name: {'rps': [], 'p99_ms': [], 'requests': []} for name in sides}
+    script = os.path.join(sides['on'].prefix, 'viewers.lua')
+    with open(script, 'w') as f:
+        f.write(HLS_LUA % {'addresses': args.hls_addresses})
+    floods = []
+    try:
+        for name, ng in sides.items():
+            ng.start()
+            floods.append(Flood(ng, 1, '--name', 'cam1', '--duration', 0,
+                                '--rate', 1))
+        for name, ng in sides.items():
+            if not wait_for(lambda: len(ng.status()['streams']) == 1, 20):
+                raise RuntimeError('%s: the stream is not live' % name)
+        order = ['off', 'on']
+        for r in range(args.hls_rounds):
+            for name in (order if r % 2 == 0 else order[::-1]):
+                url = sides[name].url('/hls/cam1.m3u8')
+                n, rps, p99 = wrk_hls(url, script, args.wrk_seconds + 1,
+                                      args.hls_connections)
+                res[name]['requests'].append(n)
+                res[name]['rps'].append(rps)
+                res[name]['p99_ms'].append(p99)
+        # the counting side counted: about every address, every request
+        time.sleep(1.0)
+        st = sides['on'].status()['streams'][0]['viewers']
+        res['on']['viewers_active'] = st['active']
+        res['on']['playlist_requests'] = st['playlist_requests']
+        res['off']['playlist_requests'] = \
+            sides['off'].status()['streams'][0]['viewers'][
+                'playlist_requests']
+    finally:
+        for fl in floods:
+            fl.stop()
+        for ng in sides.values():
+            ng.stop()
+    for name in sides:
+        res[name]['median_rps'] = median(res[name]['rps'])
+        res[name]['median_p99_ms'] = median(res[name]['p99_ms'])
+    rps_ratios = [a / b for a, b in zip(res['on']['rps'], res['off']['rps'])]
+    p99_ratios = [a / b for a, b in zip(res['on']['p99_ms'],
+                                        res['off']['p99_ms'])]
+    res['rps_ratio'] = median(rps_ratios)
+    res['rps_ratios'] = rps_ratios
+    res['p99_ratio'] = median(p99_ratios)
+    res['p99_ratios'] = p99_ratios
+    res['addresses'] = args.hls_addresses
+    res['connections'] = args.hls_connections
+    res['seconds'] = args.wrk_seconds + 1
+    res['counted_requests'] = sum(res['on']['requests']) // 2
+    res['met'] = res['rps_ratio'] >= 0.98 and res['p99_ratio'] <= 1.10
+    return res
+
+
 # -- report ------------------------------------------------------------------
 
 def machine():
@@ -781,6 +972,26 @@ def table(report):
         add('  %s bytes of zone per stream; target <= 1024: %s' % (
             fmt(mem['bytes_per_stream']),
             'met' if mem['met'] else 'MISSED'))
+    hls = report.get('hls')
+    if hls:
+        add('hls: static playlist + 64 KiB segments, 2 workers, wrk -t2 -c%d '
+            '%d s x %d rounds, %d client addresses' % (
+                hls['connections'], hls['seconds'], len(hls['on']['rps']),
+                hls['addresses']))
+        for name, label in (('off', 'vstream_hls_viewers off'),
+                            ('on', 'vstream_hls_viewers on')):
+            d = hls[name]
+            add('  %-26s %9s req/s  p99 %6s ms' % (
+                label, fmt(d['median_rps']), fmt(d['median_p99_ms'], '.2f')))
+        add('  on / off: req/s %s (pairs %s .. %s; target >= 0.98), p99 %s '
+            '(target <= 1.10): %s' % (
+                fmt(hls['rps_ratio'], '.3f'), fmt(min(hls['rps_ratios']), '.3f'),
+                fmt(max(hls['rps_ratios']), '.3f'),
+                fmt(hls['p99_ratio'], '.3f'),
+                'met' if hls['met'] else 'MISSED'))
+        add('  counted: viewers.active %s of %d addresses, %s playlist '
+            'requests' % (hls['on'].get('viewers_active'), hls['addresses'],
+                          hls['on'].get('playlist_requests')))
     for note in report.get('notes', []):
         add('note: ' + note)
     return '\n'.join(lines)
@@ -788,7 +999,7 @@ def table(report):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--only', default='ingest,status,polling,memory',
+    ap.add_argument('--only', default='ingest,status,polling,memory,hls',
                     help='comma-separated parts to run')
     ap.add_argument('--rounds', type=int, default=5,
                     help='rounds of the status comparison')
@@ -803,6 +1014,9 @@ def main():
     ap.add_argument('--poll-rounds', type=int, default=2)
     ap.add_argument('--memory-streams', type=int, default=3000)
     ap.add_argument('--zones', default='256k,1m')
+    ap.add_argument('--hls-rounds', type=int, default=6)
+    ap.add_argument('--hls-connections', type=int, default=64)
+    ap.add_argument('--hls-addresses', type=int, default=10000)
     ap.add_argument('--json', default=os.path.join(BUILD, 'bench.json'))
     args = ap.parse_args()
     args.zones = args.zones.split(',')
@@ -857,6 +1071,9 @@ def main():
     if have_module and 'memory' in parts:
         say('memory per stream ...')
         report['memory'] = part('memory', bench_memory, args)
+    if have_module and 'hls' in parts:
+        say('HLS serving with and without viewer counting ...')
+        report['hls'] = part('hls', bench_hls, args)
 
     report['elapsed_s'] = round(time.monotonic() - started, 1)
     report['machine']['load_avg_at_end'] = os.getloadavg()[0]

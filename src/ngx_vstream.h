@@ -12,6 +12,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include "vstream_text.h"
+#include "vstream_hll.h"
 
 
 #define NGX_VSTREAM_VERSION          "0.1.0"
@@ -20,7 +21,6 @@
 #define NGX_VSTREAM_DENIED_MAX       32
 #define NGX_VSTREAM_DENIED_APP_LEN   32
 #define NGX_VSTREAM_DENIED_NAME_LEN  64
-#define NGX_VSTREAM_VIEWER_SLOTS     32
 #define NGX_VSTREAM_ADDR_LEN         (NGX_INET6_ADDRSTRLEN + 1)
 #define NGX_VSTREAM_RFC3339_LEN      (sizeof("1970-01-01T00:00:00Z") - 1)
 
@@ -61,12 +61,6 @@ typedef enum {
 } ngx_vstream_reason_e;
 
 
-typedef struct {
-    uint32_t                   addr;      /* hash of the client address */
-    uint32_t                   seen;      /* its last playlist fetch, unix s */
-} ngx_vstream_viewer_t;
-
-
 /* what the publishing worker measures; flushed to the zone every tick */
 typedef struct {
     uint64_t                   bytes_in;
@@ -100,7 +94,19 @@ typedef struct {
     uint64_t                   playlist_requests;
     uint64_t                   segment_requests;
     uint64_t                   bytes_out;
-    ngx_vstream_viewer_t       viewers[NGX_VSTREAM_VIEWER_SLOTS];
+
+    /*
+     * HLS viewers: two sketches, the current one and the one before, each
+     * covering window / 2; estimated when merged (ngx_vstream_shm_hls_flush)
+     */
+    u_char                    *hll;       /* 4 KiB slab, or NULL: no viewers */
+    ngx_queue_t                viewed;    /* in sh->viewed while hll is set */
+    vstream_hll_meta_t         hll_meta[2];
+    time_t                     viewers_epoch;  /* the current one started */
+    time_t                     viewers_last;   /* the last fetch merged */
+    uint32_t                   viewers_window; /* s */
+    uint32_t                   viewers_active; /* the estimate */
+    ngx_uint_t                 hll_cur;
 
     unsigned                   drop:1;
 
@@ -165,6 +171,7 @@ typedef struct {
     ngx_rbtree_node_t          sentinel;
     ngx_queue_t                streams;
     ngx_queue_t                apps;
+    ngx_queue_t                viewed;     /* streams with viewer sketches */
     ngx_uint_t                 nstreams;
     ngx_uint_t                 napps;
     size_t                     names_len;  /* app + name bytes of all records */
@@ -209,6 +216,24 @@ typedef struct {
     ngx_str_t                  app;
     ngx_str_t                  path;
 } ngx_vstream_hls_path_t;
+
+
+/*
+ * What a worker counted of one stream's HLS requests since its last flush:
+ * the playlist fetchers' address hashes, or, past a few, the greatest rank
+ * per sketch register (VSTREAM_HLL_M bytes)
+ */
+typedef struct {
+    ngx_str_t                  app;        /* empty: any application */
+    ngx_str_t                  name;
+    time_t                     window;
+    uint64_t                   playlists;
+    uint64_t                   segments;
+    uint64_t                   bytes;
+    ngx_uint_t                 nhashes;
+    uint64_t                  *hashes;
+    u_char                    *ranks;
+} ngx_vstream_hls_hits_t;
 
 
 /* the core part's configuration */
@@ -280,8 +305,8 @@ ngx_int_t ngx_vstream_shm_drop(ngx_vstream_shm_t *shm, ngx_str_t *app,
 void ngx_vstream_shm_reap(ngx_vstream_shm_t *shm, ngx_log_t *log);
 ngx_int_t ngx_vstream_shm_snapshot(ngx_vstream_shm_t *shm, ngx_pool_t *pool,
     ngx_str_t *app, ngx_str_t *name, ngx_vstream_snapshot_t *snap);
-void ngx_vstream_shm_hls_hit(ngx_vstream_shm_t *shm, ngx_str_t *name,
-    ngx_uint_t kind, off_t bytes, uint32_t addr);
+ngx_uint_t ngx_vstream_shm_hls_flush(ngx_vstream_shm_t *shm,
+    ngx_vstream_hls_hits_t **hits, ngx_uint_t n);
 void ngx_vstream_shm_count(ngx_vstream_shm_t *shm, uint64_t *counter,
     uint64_t n);
 ngx_uint_t ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now,

@@ -2,7 +2,8 @@
 /*
  * vstream: the HTTP part.  The admin API (status, one stream, drop,
  * metrics) behind an optional bearer token, and the log-phase counter of
- * HLS playlist and segment requests.
+ * HLS playlist and segment requests: counted in the worker, merged into the
+ * zone every tick.
  */
 
 
@@ -15,8 +16,30 @@
 #include "vstream_text.h"
 
 
+/* streams a worker counts between two flushes; more flush at once */
+#define NGX_HTTP_VSTREAM_HITS_MAX  4096
+#define NGX_HTTP_VSTREAM_BUCKETS   1024
+
+/* playlist fetchers kept as hashes; past as many, as ranks (4 KiB) */
+#define NGX_HTTP_VSTREAM_HASHES    64
+
+#define NGX_HTTP_VSTREAM_WINDOW    10
+
+
+typedef struct ngx_http_vstream_hit_s  ngx_http_vstream_hit_t;
+
+struct ngx_http_vstream_hit_s {
+    ngx_vstream_hls_hits_t     h;
+    ngx_http_vstream_hit_t    *next;
+    uint32_t                   key;
+    uint64_t                   hashes[NGX_HTTP_VSTREAM_HASHES];
+};
+
+
 typedef struct {
     ngx_flag_t                 hls_viewers;
+    ngx_str_t                  hls_app;     /* empty: any application */
+    time_t                     hls_window;
     ngx_vstream_secret_t      *token;
     ngx_str_t                  prefix;
 
@@ -68,6 +91,14 @@ static ngx_int_t ngx_http_vstream_message(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vstream_header(ngx_http_request_t *r, char *key,
     char *value);
 static ngx_int_t ngx_http_vstream_log_handler(ngx_http_request_t *r);
+static ngx_http_vstream_hit_t *ngx_http_vstream_hit(
+    ngx_http_vstream_loc_conf_t *vlcf, ngx_str_t *name, ngx_log_t *log);
+static void ngx_http_vstream_tick(ngx_event_t *ev);
+static void ngx_http_vstream_flush(ngx_log_t *log);
+static ngx_int_t ngx_http_vstream_init_process(ngx_cycle_t *cycle);
+static void ngx_http_vstream_exit_process(ngx_cycle_t *cycle);
+static char *ngx_http_vstream_hls_viewers(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_vstream_postconfiguration(ngx_conf_t *cf);
 static void *ngx_http_vstream_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_vstream_merge_loc_conf(ngx_conf_t *cf, void *parent,
@@ -95,10 +126,10 @@ static ngx_command_t  ngx_http_vstream_commands[] = {
       NULL },
 
     { ngx_string("vstream_hls_viewers"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE123,
+      ngx_http_vstream_hls_viewers,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_vstream_loc_conf_t, hls_viewers),
+      0,
       NULL },
 
       ngx_null_command
@@ -127,13 +158,28 @@ ngx_module_t  ngx_http_vstream_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_vstream_init_process,         /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_vstream_exit_process,         /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+/*
+ * This worker's HLS counts since its last flush: a hash table of streams
+ * whose entries live in a pool made at the first hit and destroyed by the
+ * flush, NGX_VSTREAM_TICK later.
+ */
+static ngx_pool_t              *ngx_http_vstream_pool;
+static ngx_http_vstream_hit_t  *ngx_http_vstream_buckets[
+                                    NGX_HTTP_VSTREAM_BUCKETS];
+static ngx_vstream_hls_hits_t  *ngx_http_vstream_hits[
+                                    NGX_HTTP_VSTREAM_HITS_MAX];
+static ngx_uint_t               ngx_http_vstream_nhits;
+static ngx_uint_t               ngx_http_vstream_nomem;
+static ngx_event_t              ngx_http_vstream_timer;
 
 
 static ngx_int_t
@@ -465,15 +511,21 @@ ngx_http_vstream_header(ngx_http_request_t *r, char *key, char *value)
 
 /*
  * Log phase of an HLS location: NAME.m3u8 and NAME/index.m3u8 are
- * playlists, NAME-SEQ.ts and NAME/SEQ.ts segments of stream NAME.
+ * playlists, NAME-SEQ.ts and NAME/SEQ.ts segments of stream NAME.  The
+ * viewer is the client address, the one realip set if it is configured.
+ * No lock: a lookup in this worker's table and a few increments.
  */
 
 static ngx_int_t
 ngx_http_vstream_log_handler(ngx_http_request_t *r)
 {
     int                           kind;
+    unsigned                      index, rank;
+    uint64_t                      hash;
     ngx_str_t                     name;
-    ngx_vstream_shm_t            *shm;
+    ngx_uint_t                    i;
+    ngx_http_vstream_hit_t       *hit;
+    ngx_vstream_hls_hits_t       *h;
     ngx_http_vstream_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vstream_module);
@@ -495,13 +547,217 @@ ngx_http_vstream_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+    if (ngx_vstream_shm((ngx_cycle_t *) ngx_cycle) == NULL) {
+        return NGX_OK;
+    }
 
-    ngx_vstream_shm_hls_hit(shm, &name, kind, r->connection->sent,
-                            ngx_crc32_short(r->connection->addr_text.data,
-                                            r->connection->addr_text.len));
+    hit = ngx_http_vstream_hit(vlcf, &name, r->connection->log);
+    if (hit == NULL) {
+        return NGX_OK;
+    }
+
+    h = &hit->h;
+    h->bytes += r->connection->sent;
+
+    if (kind == VSTREAM_HLS_SEGMENT) {
+        h->segments++;
+        return NGX_OK;
+    }
+
+    h->playlists++;
+
+    hash = vstream_hll_hash(r->connection->addr_text.data,
+                            r->connection->addr_text.len);
+
+    if (h->ranks == NULL && h->nhashes < NGX_HTTP_VSTREAM_HASHES) {
+        h->hashes[h->nhashes++] = hash;
+        return NGX_OK;
+    }
+
+    if (h->ranks == NULL) {
+        h->ranks = ngx_pcalloc(ngx_http_vstream_pool, VSTREAM_HLL_M);
+        if (h->ranks == NULL) {
+            ngx_http_vstream_nomem++;
+            return NGX_OK;
+        }
+
+        for (i = 0; i < h->nhashes; i++) {
+            vstream_hll_split(h->hashes[i], &index, &rank);
+            h->ranks[index] = ngx_max(h->ranks[index], (u_char) rank);
+        }
+
+        h->nhashes = 0;
+    }
+
+    vstream_hll_split(hash, &index, &rank);
+    h->ranks[index] = ngx_max(h->ranks[index], (u_char) rank);
 
     return NGX_OK;
+}
+
+
+/* this worker's entry of (the location's application, name) */
+
+static ngx_http_vstream_hit_t *
+ngx_http_vstream_hit(ngx_http_vstream_loc_conf_t *vlcf, ngx_str_t *name,
+    ngx_log_t *log)
+{
+    u_char                  *p;
+    uint32_t                 key;
+    ngx_http_vstream_hit_t  *hit, **bucket;
+
+    ngx_crc32_init(key);
+    ngx_crc32_update(&key, vlcf->hls_app.data, vlcf->hls_app.len);
+    ngx_crc32_update(&key, (u_char *) "/", 1);
+    ngx_crc32_update(&key, name->data, name->len);
+    ngx_crc32_final(key);
+
+    bucket = &ngx_http_vstream_buckets[key % NGX_HTTP_VSTREAM_BUCKETS];
+
+    for (hit = *bucket; hit; hit = hit->next) {
+        if (hit->key == key
+            && hit->h.name.len == name->len
+            && hit->h.app.len == vlcf->hls_app.len
+            && ngx_memcmp(hit->h.name.data, name->data, name->len) == 0
+            && (vlcf->hls_app.len == 0
+                || ngx_memcmp(hit->h.app.data, vlcf->hls_app.data,
+                              vlcf->hls_app.len)
+                   == 0))
+        {
+            return hit;
+        }
+    }
+
+    if (ngx_http_vstream_nhits == NGX_HTTP_VSTREAM_HITS_MAX) {
+        /* bounded work per flush: this one comes early */
+        ngx_http_vstream_flush(log);
+        bucket = &ngx_http_vstream_buckets[key % NGX_HTTP_VSTREAM_BUCKETS];
+    }
+
+    if (ngx_http_vstream_pool == NULL) {
+        ngx_http_vstream_pool = ngx_create_pool(16384, ngx_cycle->log);
+        if (ngx_http_vstream_pool == NULL) {
+            ngx_http_vstream_nomem++;
+            return NULL;
+        }
+    }
+
+    hit = ngx_pcalloc(ngx_http_vstream_pool, sizeof(ngx_http_vstream_hit_t)
+                                             + vlcf->hls_app.len + name->len);
+    if (hit == NULL) {
+        ngx_http_vstream_nomem++;
+        return NULL;
+    }
+
+    p = (u_char *) &hit[1];
+
+    hit->key = key;
+    hit->h.app.data = p;
+    hit->h.app.len = vlcf->hls_app.len;
+
+    if (vlcf->hls_app.len) {
+        p = ngx_cpymem(p, vlcf->hls_app.data, vlcf->hls_app.len);
+    }
+
+    hit->h.name.data = p;
+    hit->h.name.len = name->len;
+    ngx_memcpy(p, name->data, name->len);
+    hit->h.window = vlcf->hls_window;
+    hit->h.hashes = hit->hashes;
+
+    hit->next = *bucket;
+    *bucket = hit;
+    ngx_http_vstream_hits[ngx_http_vstream_nhits++] = &hit->h;
+
+    if (!ngx_http_vstream_timer.timer_set) {
+        ngx_add_timer(&ngx_http_vstream_timer, NGX_VSTREAM_TICK);
+    }
+
+    return hit;
+}
+
+
+/*
+ * Every tick while this worker has counts or the zone has viewers: the
+ * flush turns the sketches of streams nobody fetches any more.
+ */
+
+static void
+ngx_http_vstream_tick(ngx_event_t *ev)
+{
+    ngx_vstream_shm_t  *shm;
+
+    ngx_http_vstream_flush(ev->log);
+
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+
+    /* read without the lock: a stale answer costs one tick */
+    if (shm && !ngx_queue_empty(&shm->sh->viewed) && !ngx_exiting
+        && !ngx_terminate)
+    {
+        ngx_add_timer(ev, NGX_VSTREAM_TICK);
+    }
+}
+
+
+static void
+ngx_http_vstream_flush(ngx_log_t *log)
+{
+    ngx_uint_t          lost, nomem;
+    ngx_vstream_shm_t  *shm;
+
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+
+    lost = shm ? ngx_vstream_shm_hls_flush(shm, ngx_http_vstream_hits,
+                                           ngx_http_vstream_nhits)
+               : 0;
+
+    nomem = ngx_http_vstream_nomem;
+
+    ngx_memzero(ngx_http_vstream_buckets, sizeof(ngx_http_vstream_buckets));
+    ngx_http_vstream_nhits = 0;
+    ngx_http_vstream_nomem = 0;
+
+    if (ngx_http_vstream_pool) {
+        ngx_destroy_pool(ngx_http_vstream_pool);
+        ngx_http_vstream_pool = NULL;
+    }
+
+    if (lost) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "vstream: the zone is full: the viewers of %ui "
+                      "stream(s) were not counted (4 KiB each); "
+                      "enlarge \"vstream_zone\"", lost);
+    }
+
+    if (nomem) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "vstream: out of memory: %ui HLS request(s) "
+                      "not counted", nomem);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_vstream_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_vstream_timer.handler = ngx_http_vstream_tick;
+    ngx_http_vstream_timer.log = cycle->log;
+    ngx_http_vstream_timer.data = cycle;
+    ngx_http_vstream_timer.cancelable = 1;
+
+    return NGX_OK;
+}
+
+
+/* what this worker counted in its last tick is not lost */
+
+static void
+ngx_http_vstream_exit_process(ngx_cycle_t *cycle)
+{
+    if (ngx_http_vstream_nhits) {
+        ngx_http_vstream_flush(cycle->log);
+    }
 }
 
 
@@ -535,6 +791,7 @@ ngx_http_vstream_create_loc_conf(ngx_conf_t *cf)
     }
 
     vlcf->hls_viewers = NGX_CONF_UNSET;
+    vlcf->hls_window = NGX_CONF_UNSET;
     vlcf->token = NGX_CONF_UNSET_PTR;
 
     return vlcf;
@@ -547,7 +804,15 @@ ngx_http_vstream_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_vstream_loc_conf_t *prev = parent;
     ngx_http_vstream_loc_conf_t *conf = child;
 
+    if (conf->hls_viewers == NGX_CONF_UNSET) {
+        conf->hls_viewers = prev->hls_viewers;
+        conf->hls_app = prev->hls_app;
+        conf->hls_window = prev->hls_window;
+    }
+
     ngx_conf_merge_value(conf->hls_viewers, prev->hls_viewers, 0);
+    ngx_conf_merge_sec_value(conf->hls_window, prev->hls_window,
+                             NGX_HTTP_VSTREAM_WINDOW);
 
     if (conf->token == NGX_CONF_UNSET_PTR) {
         conf->token = prev->token;
@@ -634,6 +899,84 @@ ngx_http_vstream_admin(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             vlcf->access = ctx->loc_conf[cf->cycle->modules[i]->ctx_index];
             break;
         }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* vstream_hls_viewers on | off [app=NAME] [window=TIME] */
+
+static char *
+ngx_http_vstream_hls_viewers(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_vstream_loc_conf_t *vlcf = conf;
+
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+
+    if (vlcf->hls_viewers != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "on") == 0) {
+        vlcf->hls_viewers = 1;
+
+    } else if (ngx_strcmp(value[1].data, "off") == 0) {
+        vlcf->hls_viewers = 0;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, "
+                           "it must be \"on\" or \"off\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "app=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            if (s.len == 0 || s.len > NGX_VSTREAM_NAME_MAX
+                || !ngx_vstream_name_is_safe(s.data, s.len))
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\": invalid application \"%V\"",
+                                   &cmd->name, &s);
+                return NGX_CONF_ERROR;
+            }
+
+            vlcf->hls_app = s;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "window=", 7) == 0) {
+            s.data = value[i].data + 7;
+            s.len = value[i].len - 7;
+
+            vlcf->hls_window = ngx_parse_time(&s, 1);
+
+            if (vlcf->hls_window == (time_t) NGX_ERROR
+                || vlcf->hls_window < 2 || vlcf->hls_window > 3600)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\": invalid window \"%V\", "
+                                   "it must be from 2s to 1h",
+                                   &cmd->name, &s);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"%V\"",
+                           &value[i], &cmd->name);
+        return NGX_CONF_ERROR;
     }
 
     return NGX_CONF_OK;

@@ -30,6 +30,9 @@ static void ngx_vstream_shm_free_locked(ngx_vstream_shm_t *shm,
 static void ngx_vstream_shm_deny_locked(ngx_vstream_shm_t *shm,
     ngx_uint_t reason, ngx_str_t *addr, ngx_str_t *app, ngx_str_t *name);
 static ngx_int_t ngx_vstream_owner_alive(ngx_pid_t pid, uint64_t start);
+static ngx_uint_t ngx_vstream_shm_hls_turn(ngx_vstream_stream_t *st,
+    time_t now);
+static void ngx_vstream_shm_hls_estimate(ngx_vstream_stream_t *st);
 
 
 /* this worker's start time, kept in the records it owns */
@@ -75,6 +78,7 @@ ngx_vstream_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     ngx_vstream_shm_rbtree_insert);
     ngx_queue_init(&shm->sh->streams);
     ngx_queue_init(&shm->sh->apps);
+    ngx_queue_init(&shm->sh->viewed);
 
     shm->sh->t.started_at = ngx_time();
 
@@ -415,6 +419,11 @@ ngx_vstream_shm_free_locked(ngx_vstream_shm_t *shm, ngx_vstream_stream_t *st)
 
     shm->sh->nstreams--;
     shm->sh->names_len -= st->app_len + st->name_len;
+
+    if (st->hll) {
+        ngx_queue_remove(&st->viewed);
+        ngx_slab_free_locked(shm->shpool, st->hll);
+    }
 
     ngx_slab_free_locked(shm->shpool, st);
 }
@@ -818,81 +827,184 @@ ngx_vstream_shm_snapshot(ngx_vstream_shm_t *shm, ngx_pool_t *pool,
 
 
 /*
- * A viewer is a client address that fetched the playlist lately.  Each
- * stream keeps a fixed number of slots: a known address refreshes its slot,
- * a new one takes a free or the stalest slot.
+ * HLS requests as the workers counted them, merged under one lock per tick
+ * (the log phase never takes it).  A stream's viewers are the distinct
+ * addresses in two sketches: the current one, which takes the fetches of
+ * window / 2, and the one before.  An address leaves between window / 2 and
+ * window after its last fetch.  The estimate is made here, into
+ * viewers_active, where the renderers read it.  Then every sketch due for
+ * a turn is turned, here too (a stream nobody fetches gets no hits to merge);
+ * sketches both empty are freed.  Returns how many hits' viewers were lost
+ * to a full zone.
  */
 
-void
-ngx_vstream_shm_hls_hit(ngx_vstream_shm_t *shm, ngx_str_t *name,
-    ngx_uint_t kind, off_t bytes, uint32_t addr)
+ngx_uint_t
+ngx_vstream_shm_hls_flush(ngx_vstream_shm_t *shm,
+    ngx_vstream_hls_hits_t **hits, ngx_uint_t n)
 {
-    time_t                 now;
-    ngx_uint_t             i, stale;
-    ngx_vstream_viewer_t  *v;
-    ngx_vstream_stream_t  *st;
+    time_t                   now;
+    u_char                  *regs;
+    ngx_str_t               *app;
+    ngx_uint_t               i, k, lost;
+    ngx_queue_t             *q, *next;
+    vstream_hll_meta_t      *meta;
+    ngx_vstream_stream_t    *st;
+    ngx_vstream_hls_hits_t  *h;
 
     now = ngx_time();
+    lost = 0;
 
     ngx_shmtx_lock(&shm->shpool->mutex);
 
-    shm->sh->t.hls_requests++;
-    shm->sh->t.hls_bytes_out += bytes;
+    for (i = 0; i < n; i++) {
+        h = hits[i];
 
-    st = ngx_vstream_shm_lookup_locked(shm, NULL, name);
+        shm->sh->t.hls_requests += h->playlists + h->segments;
+        shm->sh->t.hls_bytes_out += h->bytes;
 
-    if (st == NULL) {
-        shm->sh->t.hls_unmatched++;
-        goto done;
-    }
+        app = h->app.len ? &h->app : NULL;
 
-    st->bytes_out += bytes;
+        st = ngx_vstream_shm_lookup_locked(shm, app, &h->name);
 
-    if (kind == VSTREAM_HLS_SEGMENT) {
-        st->segment_requests++;
-        goto done;
-    }
-
-    st->playlist_requests++;
-
-    v = st->viewers;
-    stale = 0;
-
-    for (i = 0; i < NGX_VSTREAM_VIEWER_SLOTS; i++) {
-        if (v[i].addr == addr && v[i].seen) {
-            v[i].seen = now;
-            goto done;
+        if (st == NULL) {
+            shm->sh->t.hls_unmatched += h->playlists + h->segments;
+            continue;
         }
 
-        if (v[i].seen < v[stale].seen) {
-            stale = i;
+        st->bytes_out += h->bytes;
+        st->playlist_requests += h->playlists;
+        st->segment_requests += h->segments;
+
+        if (h->nhashes == 0 && h->ranks == NULL) {
+            continue;
         }
+
+        if (st->hll == NULL) {
+            st->hll = ngx_slab_alloc_locked(shm->shpool,
+                                            2 * VSTREAM_HLL_BYTES);
+            if (st->hll == NULL) {
+                lost++;
+                continue;
+            }
+
+            vstream_hll_clear(st->hll, &st->hll_meta[0]);
+            vstream_hll_clear(st->hll + VSTREAM_HLL_BYTES, &st->hll_meta[1]);
+            st->hll_cur = 0;
+            st->viewers_epoch = now;
+            ngx_queue_insert_tail(&shm->sh->viewed, &st->viewed);
+        }
+
+        st->viewers_window = (uint32_t) h->window;
+        (void) ngx_vstream_shm_hls_turn(st, now);
+
+        regs = st->hll + st->hll_cur * VSTREAM_HLL_BYTES;
+        meta = &st->hll_meta[st->hll_cur];
+
+        for (k = 0; k < h->nhashes; k++) {
+            (void) vstream_hll_add(regs, meta, h->hashes[k]);
+        }
+
+        if (h->ranks) {
+            for (k = 0; k < VSTREAM_HLL_M; k++) {
+                if (h->ranks[k]) {
+                    (void) vstream_hll_set(regs, meta, k, h->ranks[k]);
+                }
+            }
+        }
+
+        st->viewers_last = now;
+        ngx_vstream_shm_hls_estimate(st);
     }
 
-    v[stale].addr = addr;
-    v[stale].seen = now;
+    for (q = ngx_queue_head(&shm->sh->viewed);
+         q != ngx_queue_sentinel(&shm->sh->viewed);
+         q = next)
+    {
+        next = ngx_queue_next(q);
+        st = ngx_queue_data(q, ngx_vstream_stream_t, viewed);
 
-done:
+        if (!ngx_vstream_shm_hls_turn(st, now)) {
+            continue;
+        }
+
+        if (vstream_hll_empty(&st->hll_meta[0])
+            && vstream_hll_empty(&st->hll_meta[1]))
+        {
+            ngx_queue_remove(&st->viewed);
+            ngx_slab_free_locked(shm->shpool, st->hll);
+            st->hll = NULL;
+            st->viewers_active = 0;
+            continue;
+        }
+
+        ngx_vstream_shm_hls_estimate(st);
+    }
 
     ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    return lost;
 }
 
+
+/* starts a new current sketch when window / 2 has passed; 1 if it did */
+
+static ngx_uint_t
+ngx_vstream_shm_hls_turn(ngx_vstream_stream_t *st, time_t now)
+{
+    time_t  half;
+
+    half = ngx_max((time_t) st->viewers_window / 2, 1);
+
+    if (now - st->viewers_epoch < half) {
+        return 0;
+    }
+
+    st->hll_cur ^= 1;
+    vstream_hll_clear(st->hll + st->hll_cur * VSTREAM_HLL_BYTES,
+                      &st->hll_meta[st->hll_cur]);
+
+    if (now - st->viewers_epoch >= 2 * half) {
+        /* not turned for a whole window: the other is out of date too */
+        vstream_hll_clear(st->hll + (st->hll_cur ^ 1) * VSTREAM_HLL_BYTES,
+                          &st->hll_meta[st->hll_cur ^ 1]);
+    }
+
+    st->viewers_epoch = now;
+
+    return 1;
+}
+
+
+static void
+ngx_vstream_shm_hls_estimate(ngx_vstream_stream_t *st)
+{
+    double  e;
+
+    e = vstream_hll_estimate(st->hll, &st->hll_meta[0],
+                             st->hll + VSTREAM_HLL_BYTES, &st->hll_meta[1]);
+
+    st->viewers_active = (uint32_t) (e + 0.5);
+}
+
+
+/*
+ * The estimate made at the last merge.  It is 0 once no fetch was merged
+ * within the stream's window, whatever the sketches still hold (their turn
+ * may come up to a tick late).  The window is vstream_hls_viewers' own: the
+ * renderers' (from the playlist) is not known where the sketches turn.
+ */
 
 ngx_uint_t
 ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now,
     time_t window)
 {
-    ngx_uint_t  i, n;
+    (void) window;
 
-    n = 0;
-
-    for (i = 0; i < NGX_VSTREAM_VIEWER_SLOTS; i++) {
-        if (st->viewers[i].seen && now - st->viewers[i].seen <= window) {
-            n++;
-        }
+    if (st->hll == NULL || now - st->viewers_last > st->viewers_window) {
+        return 0;
     }
 
-    return n;
+    return st->viewers_active;
 }
 
 
