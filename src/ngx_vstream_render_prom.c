@@ -1,0 +1,570 @@
+
+/*
+ * vstream: a snapshot as Prometheus text format 0.0.4, /vstream/metrics
+ * (README.md, "Metrics").  Each family's samples stand together: the
+ * server's, then one per application, then one per stream, each stream's
+ * label set escaped once and copied into every family.  Written through
+ * the checked writer of ngx_vstream_render.h.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <nginx.h>
+#include "ngx_vstream.h"
+#include "ngx_vstream_render.h"
+
+
+/*
+ * Bytes beside the escaped names, with room to spare: one stream's samples
+ * of every family, one application's, the server's and the HELP and TYPE
+ * lines; the bytes of one label set beside its escaped names.  Too small a
+ * budget fails the request; t/unit/render_test.c checks the worst case.
+ */
+#define NGX_VSTREAM_PROM_STREAM   2560
+#define NGX_VSTREAM_PROM_APP      2048
+#define NGX_VSTREAM_PROM_FIXED    4096
+#define NGX_VSTREAM_PROM_LABELS   24
+
+/* how many label sets of a stream repeat its names in /metrics */
+#define NGX_VSTREAM_PROM_SERIES   18
+
+#define ngx_vstream_prom_help(name, type, help)                              \
+    "# HELP " name " " help "\n# TYPE " name " " type "\n"
+
+#define ngx_vstream_prom_family(w, name, type, help)                         \
+    ngx_vstream_wr_lit(w, ngx_vstream_prom_help(name, type, help))
+
+/* a family's one sample, SERIES VALUE */
+#define ngx_vstream_prom_one(w, series, value)                               \
+    do {                                                                     \
+        ngx_vstream_wr_num(w, series " ", value);                            \
+        ngx_vstream_wr_byte(w, '\n');                                        \
+    } while (0)
+
+
+typedef struct {
+    ngx_vstream_snapshot_t    *snap;
+    ngx_str_t                 *labels;    /* {app="..",stream=".." */
+} ngx_vstream_prom_ctx_t;
+
+
+typedef uint64_t (*ngx_vstream_prom_value_pt)(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+
+
+/* a family of one sample per stream */
+typedef struct {
+    ngx_str_t                  help;      /* its # HELP and # TYPE lines */
+    ngx_str_t                  name;
+    ngx_vstream_prom_value_pt  value;
+    unsigned                   hls:1;     /* streams with a playlist only */
+    unsigned                   ms:1;      /* milliseconds shown as seconds */
+} ngx_vstream_prom_family_t;
+
+
+static void ngx_vstream_prom_info(ngx_vstream_wr_t *w,
+    ngx_vstream_snapshot_t *snap);
+static void ngx_vstream_prom_apps(ngx_vstream_wr_t *w,
+    ngx_vstream_snapshot_t *snap);
+static void ngx_vstream_prom_app(ngx_vstream_wr_t *w, const u_char *family,
+    size_t len, ngx_vstream_app_t *app);
+static void ngx_vstream_prom_totals(ngx_vstream_wr_t *w,
+    ngx_vstream_totals_t *t);
+static ngx_int_t ngx_vstream_prom_labels(ngx_vstream_prom_ctx_t *ctx,
+    ngx_pool_t *pool);
+static void ngx_vstream_prom_samples(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *f);
+static void ngx_vstream_prom_requests(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+
+static uint64_t ngx_vstream_prom_bytes_in(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_bitrate(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_uptime(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_video_frames(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_keyframes(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_audio_frames(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_players(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_segments(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_age(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_healthy(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_hls_bitrate(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_viewers(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static uint64_t ngx_vstream_prom_bytes_out(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+
+
+#define ngx_vstream_prom_stream(name, type, help, value, hls, ms)            \
+    { ngx_string(ngx_vstream_prom_help(name, type, help)),                   \
+      ngx_string(name), value, hls, ms }
+
+
+/* the per-stream families before vstream_hls_requests_total, in order */
+static ngx_vstream_prom_family_t  ngx_vstream_prom_streams[] = {
+
+    ngx_vstream_prom_stream("vstream_stream_received_bytes_total", "counter",
+                            "Audio and video bytes received.",
+                            ngx_vstream_prom_bytes_in, 0, 0),
+
+    ngx_vstream_prom_stream("vstream_stream_bitrate_bps", "gauge",
+                            "Bits per second received over the last 5 s.",
+                            ngx_vstream_prom_bitrate, 0, 0),
+
+    ngx_vstream_prom_stream("vstream_stream_uptime_seconds", "gauge",
+                            "Seconds since the publish started.",
+                            ngx_vstream_prom_uptime, 0, 0),
+
+    ngx_vstream_prom_stream("vstream_stream_video_frames_total", "counter",
+                            "Video frames received.",
+                            ngx_vstream_prom_video_frames, 0, 0),
+
+    ngx_vstream_prom_stream("vstream_stream_video_keyframes_total",
+                            "counter", "Video keyframes received.",
+                            ngx_vstream_prom_keyframes, 0, 0),
+
+    ngx_vstream_prom_stream("vstream_stream_audio_frames_total", "counter",
+                            "Audio frames received.",
+                            ngx_vstream_prom_audio_frames, 0, 0),
+
+    ngx_vstream_prom_stream("vstream_stream_players", "gauge",
+                            "RTMP players of the stream.",
+                            ngx_vstream_prom_players, 0, 0),
+
+    ngx_vstream_prom_stream("vstream_hls_segments", "gauge",
+                            "Segments in the playlist.",
+                            ngx_vstream_prom_segments, 1, 0),
+
+    ngx_vstream_prom_stream("vstream_hls_playlist_age_seconds", "gauge",
+                            "Seconds since the playlist was written.",
+                            ngx_vstream_prom_age, 1, 1),
+
+    ngx_vstream_prom_stream("vstream_hls_healthy", "gauge",
+                            "1 if the playlist is fresher than "
+                            ngx_value(NGX_VSTREAM_HLS_STALE_TARGETS)
+                            " x the target duration.",
+                            ngx_vstream_prom_healthy, 1, 0),
+
+    ngx_vstream_prom_stream("vstream_hls_bitrate_bps", "gauge",
+                            "Bits per second of the listed segments.",
+                            ngx_vstream_prom_hls_bitrate, 1, 0),
+
+    ngx_vstream_prom_stream("vstream_hls_viewers", "gauge",
+                            "Distinct addresses that fetched the playlist "
+                            "lately.",
+                            ngx_vstream_prom_viewers, 0, 0)
+};
+
+
+/* and after it */
+static ngx_vstream_prom_family_t  ngx_vstream_prom_sent =
+    ngx_vstream_prom_stream("vstream_hls_sent_bytes_total", "counter",
+                            "HLS bytes sent.",
+                            ngx_vstream_prom_bytes_out, 0, 0);
+
+
+ngx_buf_t *
+ngx_vstream_render_metrics(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap)
+{
+    size_t                  size;
+    ngx_buf_t              *b;
+    ngx_uint_t              i;
+    ngx_vstream_wr_t        w;
+    ngx_vstream_prom_ctx_t  ctx;
+
+    size = NGX_VSTREAM_PROM_FIXED
+           + snap->streams.nelts * NGX_VSTREAM_PROM_STREAM
+           + NGX_VSTREAM_PROM_SERIES * NGX_VSTREAM_ESCAPE
+             * ngx_vstream_render_names_len(snap)
+           + snap->apps.nelts
+             * (NGX_VSTREAM_PROM_APP
+                + (NGX_VSTREAM_DENY_MAX + 2) * NGX_VSTREAM_ESCAPE
+                  * NGX_VSTREAM_NAME_MAX);
+
+    b = ngx_vstream_answer_buf(pool, size);
+    if (b == NULL) {
+        return NULL;
+    }
+
+    ctx.snap = snap;
+
+    if (ngx_vstream_prom_labels(&ctx, pool) != NGX_OK) {
+        return NULL;
+    }
+
+    ngx_vstream_wr_init(&w, b);
+
+    ngx_vstream_prom_info(&w, snap);
+    ngx_vstream_prom_apps(&w, snap);
+    ngx_vstream_prom_totals(&w, &snap->t);
+
+    for (i = 0; i < sizeof(ngx_vstream_prom_streams)
+                    / sizeof(ngx_vstream_prom_family_t); i++)
+    {
+        ngx_vstream_prom_samples(&w, &ctx, &ngx_vstream_prom_streams[i]);
+    }
+
+    ngx_vstream_prom_requests(&w, &ctx);
+    ngx_vstream_prom_samples(&w, &ctx, &ngx_vstream_prom_sent);
+
+    return ngx_vstream_wr_done(&w, b, pool->log, "metrics");
+}
+
+
+static void
+ngx_vstream_prom_info(ngx_vstream_wr_t *w, ngx_vstream_snapshot_t *snap)
+{
+    ngx_vstream_prom_family(w, "vstream_info", "gauge",
+                            "vstream module and nginx versions.");
+    ngx_vstream_wr_lit(w, "vstream_info{version=\"" NGX_VSTREAM_VERSION
+                       "\",nginx_version=\"" NGINX_VERSION "\"} 1\n");
+
+    ngx_vstream_prom_family(w, "vstream_uptime_seconds", "gauge",
+                            "Seconds since the shared zone was created.");
+    ngx_vstream_wr_lit(w, "vstream_uptime_seconds ");
+    ngx_vstream_wr_i64(w, snap->now - snap->t.started_at);
+    ngx_vstream_wr_byte(w, '\n');
+}
+
+
+static void
+ngx_vstream_prom_apps(ngx_vstream_wr_t *w, ngx_vstream_snapshot_t *snap)
+{
+    ngx_uint_t           i, r;
+    ngx_vstream_app_t  **apps;
+
+    static u_char  streams[] = "vstream_streams";
+    static u_char  accepted[] = "vstream_publish_accepted_total";
+    static u_char  denied[] = "vstream_publish_denied_total";
+
+    apps = snap->apps.elts;
+
+    ngx_vstream_prom_family(w, "vstream_streams", "gauge",
+                            "Live streams by application.");
+
+    for (i = 0; i < snap->apps.nelts; i++) {
+        ngx_vstream_prom_app(w, streams, sizeof(streams) - 1, apps[i]);
+        ngx_vstream_wr_num(w, "} ",
+                           ngx_vstream_render_app_streams(snap, apps[i]));
+        ngx_vstream_wr_byte(w, '\n');
+    }
+
+    ngx_vstream_prom_family(w, "vstream_publish_accepted_total", "counter",
+                            "Publishes accepted.");
+
+    for (i = 0; i < snap->apps.nelts; i++) {
+        ngx_vstream_prom_app(w, accepted, sizeof(accepted) - 1, apps[i]);
+        ngx_vstream_wr_num(w, "} ", apps[i]->accepted);
+        ngx_vstream_wr_byte(w, '\n');
+    }
+
+    ngx_vstream_prom_family(w, "vstream_publish_denied_total", "counter",
+                            "Publishes refused, by reason.");
+
+    for (i = 0; i < snap->apps.nelts; i++) {
+        for (r = 1; r < NGX_VSTREAM_DENY_MAX; r++) {
+            ngx_vstream_prom_app(w, denied, sizeof(denied) - 1, apps[i]);
+            ngx_vstream_wr_lit(w, ",reason=\"");
+            ngx_vstream_wr_str(w, &ngx_vstream_reasons[r]);
+            ngx_vstream_wr_num(w, "\"} ", apps[i]->denied[r]);
+            ngx_vstream_wr_byte(w, '\n');
+        }
+    }
+}
+
+
+/* FAMILY{app="APP" */
+
+static void
+ngx_vstream_prom_app(ngx_vstream_wr_t *w, const u_char *family, size_t len,
+    ngx_vstream_app_t *app)
+{
+    ngx_vstream_wr_mem(w, family, len);
+    ngx_vstream_wr_lit(w, "{app=\"");
+    ngx_vstream_wr_prom_str(w, app->name, app->len);
+    ngx_vstream_wr_byte(w, '"');
+}
+
+
+static void
+ngx_vstream_prom_totals(ngx_vstream_wr_t *w, ngx_vstream_totals_t *t)
+{
+    ngx_vstream_prom_family(w, "vstream_received_bytes_total", "counter",
+                            "Audio and video bytes received, all streams.");
+    ngx_vstream_prom_one(w, "vstream_received_bytes_total", t->bytes_in);
+
+    ngx_vstream_prom_family(w, "vstream_webhook_events_total", "counter",
+                            "Webhook events by outcome.");
+    ngx_vstream_prom_one(w, "vstream_webhook_events_total"
+                         "{result=\"delivered\"}", t->webhook_delivered);
+    ngx_vstream_prom_one(w, "vstream_webhook_events_total"
+                         "{result=\"failed\"}", t->webhook_failed);
+    ngx_vstream_prom_one(w, "vstream_webhook_events_total"
+                         "{result=\"dropped\"}", t->webhook_dropped);
+
+    ngx_vstream_prom_family(w, "vstream_reaped_streams_total", "counter",
+                            "Streams removed after their worker died.");
+    ngx_vstream_prom_one(w, "vstream_reaped_streams_total", t->reaped);
+
+    ngx_vstream_prom_family(w, "vstream_admin_rejected_total", "counter",
+                            "Admin API requests refused (4xx).");
+    ngx_vstream_prom_one(w, "vstream_admin_rejected_total",
+                         t->admin_rejected);
+
+    ngx_vstream_prom_family(w, "vstream_hls_unmatched_requests_total",
+                            "counter",
+                            "HLS requests that matched no live stream.");
+    ngx_vstream_prom_one(w, "vstream_hls_unmatched_requests_total",
+                         t->hls_unmatched);
+
+    ngx_vstream_prom_family(w, "vstream_hls_playlist_errors_total",
+                            "counter",
+                            "Playlists that could not be read or parsed.");
+    ngx_vstream_prom_one(w, "vstream_hls_playlist_errors_total",
+                         t->hls_errors);
+
+    ngx_vstream_prom_family(w, "vstream_hls_refused_files_total",
+                            "counter", "HLS files refused: links, not "
+                            "regular files, not plain file names.");
+    ngx_vstream_prom_one(w, "vstream_hls_refused_files_total",
+                         t->hls_refused);
+}
+
+
+/* the label set of each stream, escaped once, used by every family */
+
+static ngx_int_t
+ngx_vstream_prom_labels(ngx_vstream_prom_ctx_t *ctx, ngx_pool_t *pool)
+{
+    u_char                  *p;
+    size_t                   size;
+    ngx_uint_t               i;
+    ngx_vstream_wr_t         w;
+    ngx_vstream_stream_t   **st, *s;
+    ngx_vstream_snapshot_t  *snap;
+
+    snap = ctx->snap;
+    st = snap->streams.elts;
+
+    size = NGX_VSTREAM_PROM_LABELS * snap->streams.nelts
+           + NGX_VSTREAM_ESCAPE * ngx_vstream_render_names_len(snap) + 1;
+
+    ctx->labels = ngx_vstream_scratch_alloc(pool, (snap->streams.nelts + 1)
+                                                  * sizeof(ngx_str_t));
+    p = ngx_vstream_scratch_alloc(pool, size);
+
+    if (ctx->labels == NULL || p == NULL) {
+        return NGX_ERROR;
+    }
+
+    w.pos = p;
+    w.end = p + size;
+    w.overflow = 0;
+
+    for (i = 0; i < snap->streams.nelts; i++) {
+        s = st[i];
+
+        ctx->labels[i].data = w.pos;
+
+        ngx_vstream_wr_lit(&w, "{app=\"");
+        ngx_vstream_wr_prom_str(&w, ngx_vstream_stream_app(s), s->app_len);
+        ngx_vstream_wr_lit(&w, "\",stream=\"");
+        ngx_vstream_wr_prom_str(&w, ngx_vstream_stream_name(s), s->name_len);
+        ngx_vstream_wr_byte(&w, '"');
+
+        ctx->labels[i].len = w.pos - ctx->labels[i].data;
+    }
+
+    if (w.overflow) {
+        ngx_log_error(NGX_LOG_ALERT, pool->log, 0,
+                      "vstream: the metrics label sets do not fit the %uz "
+                      "bytes computed for them", size);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* FAMILY{app="APP",stream="NAME"} VALUE, one per stream */
+
+static void
+ngx_vstream_prom_samples(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *f)
+{
+    uint64_t                  v;
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+    ngx_vstream_snapshot_t   *snap;
+    ngx_vstream_hls_stats_t  *hls;
+
+    snap = ctx->snap;
+    st = snap->streams.elts;
+
+    ngx_vstream_wr_str(w, &f->help);
+
+    for (i = 0; i < snap->streams.nelts; i++) {
+        hls = snap->hls ? &snap->hls[i] : NULL;
+
+        if (f->hls && (hls == NULL || !hls->present)) {
+            continue;
+        }
+
+        v = f->value(st[i], hls, snap);
+
+        ngx_vstream_wr_str(w, &f->name);
+        ngx_vstream_wr_str(w, &ctx->labels[i]);
+        ngx_vstream_wr_lit(w, "} ");
+
+        if (f->ms) {
+            ngx_vstream_wr_ms(w, v, 3);
+
+        } else {
+            ngx_vstream_wr_u64(w, v);
+        }
+
+        ngx_vstream_wr_byte(w, '\n');
+    }
+}
+
+
+static void
+ngx_vstream_prom_requests(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+    ngx_vstream_snapshot_t   *snap;
+
+    snap = ctx->snap;
+    st = snap->streams.elts;
+
+    ngx_vstream_prom_family(w, "vstream_hls_requests_total", "counter",
+                            "HLS requests served, by kind.");
+
+    for (i = 0; i < snap->streams.nelts; i++) {
+        ngx_vstream_wr_lit(w, "vstream_hls_requests_total");
+        ngx_vstream_wr_str(w, &ctx->labels[i]);
+        ngx_vstream_wr_num(w, ",kind=\"playlist\"} ",
+                           st[i]->playlist_requests);
+        ngx_vstream_wr_lit(w, "\nvstream_hls_requests_total");
+        ngx_vstream_wr_str(w, &ctx->labels[i]);
+        ngx_vstream_wr_num(w, ",kind=\"segment\"} ",
+                           st[i]->segment_requests);
+        ngx_vstream_wr_byte(w, '\n');
+    }
+}
+
+
+static uint64_t
+ngx_vstream_prom_bytes_in(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return st->c.bytes_in;
+}
+
+
+static uint64_t
+ngx_vstream_prom_bitrate(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return st->c.bitrate_bps;
+}
+
+
+static uint64_t
+ngx_vstream_prom_uptime(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return (snap->now_ms - ngx_min(snap->now_ms, st->started_ms)) / 1000;
+}
+
+
+static uint64_t
+ngx_vstream_prom_video_frames(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return st->c.video_frames;
+}
+
+
+static uint64_t
+ngx_vstream_prom_keyframes(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return st->c.video_keyframes;
+}
+
+
+static uint64_t
+ngx_vstream_prom_audio_frames(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return st->c.audio_frames;
+}
+
+
+static uint64_t
+ngx_vstream_prom_players(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return st->c.players;
+}
+
+
+static uint64_t
+ngx_vstream_prom_segments(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return hls->segments;
+}
+
+
+static uint64_t
+ngx_vstream_prom_age(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return hls->age_ms;
+}
+
+
+static uint64_t
+ngx_vstream_prom_healthy(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return hls->healthy ? 1 : 0;
+}
+
+
+static uint64_t
+ngx_vstream_prom_hls_bitrate(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return hls->bitrate_bps;
+}
+
+
+static uint64_t
+ngx_vstream_prom_viewers(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return ngx_vstream_render_viewers(st, hls, snap->now);
+}
+
+
+static uint64_t
+ngx_vstream_prom_bytes_out(ngx_vstream_stream_t *st,
+    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+{
+    return st->bytes_out;
+}
