@@ -117,23 +117,6 @@ ngx_vstream_wr_json_time(ngx_vstream_wr_t *w, time_t t)
 }
 
 
-/* milliseconds as seconds with 1 (JSON) or 3 (Prometheus) decimals */
-
-void
-ngx_vstream_wr_ms(ngx_vstream_wr_t *w, uint64_t ms, ngx_uint_t digits)
-{
-    u_char  frac[4];
-
-    frac[0] = '.';
-    frac[1] = (u_char) ('0' + ms % 1000 / 100);
-    frac[2] = (u_char) ('0' + ms % 100 / 10);
-    frac[3] = (u_char) ('0' + ms % 10);
-
-    ngx_vstream_wr_u64(w, ms / 1000);
-    ngx_vstream_wr_mem(w, frac, 1 + digits);
-}
-
-
 /* the app and name bytes of every stream, its playlist path counted again */
 
 size_t

@@ -29,11 +29,32 @@
 /* how many label sets of a stream repeat its names in /metrics */
 #define NGX_VSTREAM_PROM_SERIES   18
 
-#define ngx_vstream_prom_help(name, type, help)                              \
-    "# HELP " name " " help "\n# TYPE " name " " type "\n"
-
 #define ngx_vstream_prom_family(w, name, type, help)                         \
-    ngx_vstream_wr_lit(w, ngx_vstream_prom_help(name, type, help))
+    ngx_vstream_wr_lit(w, "# HELP " name " " help "\n# TYPE " name " "      \
+                       type "\n")
+
+/* the same for a per-stream family, whose name is an array (see below) */
+#define ngx_vstream_prom_head(w, name, type, help)                           \
+    do {                                                                     \
+        ngx_vstream_wr_lit(w, "# HELP ");                                    \
+        ngx_vstream_wr_mem(w, name, sizeof(name) - 1);                       \
+        ngx_vstream_wr_lit(w, " " help "\n# TYPE ");                         \
+        ngx_vstream_wr_mem(w, name, sizeof(name) - 1);                       \
+        ngx_vstream_wr_lit(w, " " type "\n");                                \
+    } while (0)
+
+/*
+ * NAME{app="APP",stream="NAME"} VALUE: the name's length is a constant,
+ * so its copy is inlined (the hot loop of a large scrape)
+ */
+#define ngx_vstream_prom_sample(w, name, labels, value)                      \
+    do {                                                                     \
+        ngx_vstream_wr_mem(w, name, sizeof(name) - 1);                       \
+        ngx_vstream_wr_str(w, labels);                                       \
+        ngx_vstream_wr_lit(w, "} ");                                         \
+        ngx_vstream_wr_u64(w, value);                                        \
+        ngx_vstream_wr_byte(w, '\n');                                        \
+    } while (0)
 
 /* a family's one sample, SERIES VALUE */
 #define ngx_vstream_prom_one(w, series, value)                               \
@@ -49,18 +70,8 @@ typedef struct {
 } ngx_vstream_prom_ctx_t;
 
 
-typedef uint64_t (*ngx_vstream_prom_value_pt)(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-
-
-/* a family of one sample per stream */
-typedef struct {
-    ngx_str_t                  help;      /* its # HELP and # TYPE lines */
-    ngx_str_t                  name;
-    ngx_vstream_prom_value_pt  value;
-    unsigned                   hls:1;     /* streams with a playlist only */
-    unsigned                   ms:1;      /* milliseconds shown as seconds */
-} ngx_vstream_prom_family_t;
+typedef void (*ngx_vstream_prom_family_pt)(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
 
 
 static void ngx_vstream_prom_info(ngx_vstream_wr_t *w,
@@ -73,105 +84,70 @@ static void ngx_vstream_prom_totals(ngx_vstream_wr_t *w,
     ngx_vstream_totals_t *t);
 static ngx_int_t ngx_vstream_prom_labels(ngx_vstream_prom_ctx_t *ctx,
     ngx_pool_t *pool);
-static void ngx_vstream_prom_samples(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *f);
+static void ngx_vstream_prom_bytes_in(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_bitrate(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_uptime(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_video_frames(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_keyframes(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_audio_frames(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_players(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_segments(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_age(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_healthy(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_hls_bitrate(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_viewers(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
 static void ngx_vstream_prom_requests(ngx_vstream_wr_t *w,
     ngx_vstream_prom_ctx_t *ctx);
-
-static uint64_t ngx_vstream_prom_bytes_in(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_bitrate(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_uptime(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_video_frames(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_keyframes(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_audio_frames(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_players(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_segments(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_age(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_healthy(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_hls_bitrate(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_viewers(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
-static uint64_t ngx_vstream_prom_bytes_out(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap);
+static void ngx_vstream_prom_bytes_out(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx);
 
 
-#define ngx_vstream_prom_stream(name, type, help, value, hls, ms)            \
-    { ngx_string(ngx_vstream_prom_help(name, type, help)),                   \
-      ngx_string(name), value, hls, ms }
-
-
-/* the per-stream families before vstream_hls_requests_total, in order */
-static ngx_vstream_prom_family_t  ngx_vstream_prom_streams[] = {
-
-    ngx_vstream_prom_stream("vstream_stream_received_bytes_total", "counter",
-                            "Audio and video bytes received.",
-                            ngx_vstream_prom_bytes_in, 0, 0),
-
-    ngx_vstream_prom_stream("vstream_stream_bitrate_bps", "gauge",
-                            "Bits per second received over the last 5 s.",
-                            ngx_vstream_prom_bitrate, 0, 0),
-
-    ngx_vstream_prom_stream("vstream_stream_uptime_seconds", "gauge",
-                            "Seconds since the publish started.",
-                            ngx_vstream_prom_uptime, 0, 0),
-
-    ngx_vstream_prom_stream("vstream_stream_video_frames_total", "counter",
-                            "Video frames received.",
-                            ngx_vstream_prom_video_frames, 0, 0),
-
-    ngx_vstream_prom_stream("vstream_stream_video_keyframes_total",
-                            "counter", "Video keyframes received.",
-                            ngx_vstream_prom_keyframes, 0, 0),
-
-    ngx_vstream_prom_stream("vstream_stream_audio_frames_total", "counter",
-                            "Audio frames received.",
-                            ngx_vstream_prom_audio_frames, 0, 0),
-
-    ngx_vstream_prom_stream("vstream_stream_players", "gauge",
-                            "RTMP players of the stream.",
-                            ngx_vstream_prom_players, 0, 0),
-
-    ngx_vstream_prom_stream("vstream_hls_segments", "gauge",
-                            "Segments in the playlist.",
-                            ngx_vstream_prom_segments, 1, 0),
-
-    ngx_vstream_prom_stream("vstream_hls_playlist_age_seconds", "gauge",
-                            "Seconds since the playlist was written.",
-                            ngx_vstream_prom_age, 1, 1),
-
-    ngx_vstream_prom_stream("vstream_hls_healthy", "gauge",
-                            "1 if the playlist is fresher than "
-                            ngx_value(NGX_VSTREAM_HLS_STALE_TARGETS)
-                            " x the target duration.",
-                            ngx_vstream_prom_healthy, 1, 0),
-
-    ngx_vstream_prom_stream("vstream_hls_bitrate_bps", "gauge",
-                            "Bits per second of the listed segments.",
-                            ngx_vstream_prom_hls_bitrate, 1, 0),
-
-    ngx_vstream_prom_stream("vstream_hls_viewers", "gauge",
-                            "Distinct addresses that fetched the playlist "
-                            "lately.",
-                            ngx_vstream_prom_viewers, 0, 0)
+/* the per-stream families, in their order */
+static ngx_vstream_prom_family_pt  ngx_vstream_prom_streams[] = {
+    ngx_vstream_prom_bytes_in,
+    ngx_vstream_prom_bitrate,
+    ngx_vstream_prom_uptime,
+    ngx_vstream_prom_video_frames,
+    ngx_vstream_prom_keyframes,
+    ngx_vstream_prom_audio_frames,
+    ngx_vstream_prom_players,
+    ngx_vstream_prom_segments,
+    ngx_vstream_prom_age,
+    ngx_vstream_prom_healthy,
+    ngx_vstream_prom_hls_bitrate,
+    ngx_vstream_prom_viewers,
+    ngx_vstream_prom_requests,
+    ngx_vstream_prom_bytes_out
 };
 
 
-/* and after it */
-static ngx_vstream_prom_family_t  ngx_vstream_prom_sent =
-    ngx_vstream_prom_stream("vstream_hls_sent_bytes_total", "counter",
-                            "HLS bytes sent.",
-                            ngx_vstream_prom_bytes_out, 0, 0);
+/* the playlist facts of stream i, or NULL without a playlist */
+
+static ngx_inline ngx_vstream_hls_stats_t *
+ngx_vstream_prom_hls(ngx_vstream_prom_ctx_t *ctx, ngx_uint_t i)
+{
+    ngx_vstream_hls_stats_t  *hls;
+
+    if (ctx->snap->hls == NULL) {
+        return NULL;
+    }
+
+    hls = &ctx->snap->hls[i];
+
+    return hls->present ? hls : NULL;
+}
 
 
 ngx_buf_t *
@@ -210,13 +186,10 @@ ngx_vstream_render_metrics(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap)
     ngx_vstream_prom_totals(&w, &snap->t);
 
     for (i = 0; i < sizeof(ngx_vstream_prom_streams)
-                    / sizeof(ngx_vstream_prom_family_t); i++)
+                    / sizeof(ngx_vstream_prom_family_pt); i++)
     {
-        ngx_vstream_prom_samples(&w, &ctx, &ngx_vstream_prom_streams[i]);
+        ngx_vstream_prom_streams[i](&w, &ctx);
     }
-
-    ngx_vstream_prom_requests(&w, &ctx);
-    ngx_vstream_prom_samples(&w, &ctx, &ngx_vstream_prom_sent);
 
     return ngx_vstream_wr_done(&w, b, pool->log, "metrics");
 }
@@ -397,44 +370,265 @@ ngx_vstream_prom_labels(ngx_vstream_prom_ctx_t *ctx, ngx_pool_t *pool)
 }
 
 
-/* FAMILY{app="APP",stream="NAME"} VALUE, one per stream */
-
 static void
-ngx_vstream_prom_samples(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
-    ngx_vstream_prom_family_t *f)
+ngx_vstream_prom_bytes_in(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 {
-    uint64_t                  v;
     ngx_uint_t                i;
     ngx_vstream_stream_t    **st;
-    ngx_vstream_snapshot_t   *snap;
+
+    static u_char  name[] = "vstream_stream_received_bytes_total";
+
+    st = ctx->snap->streams.elts;
+
+    ngx_vstream_prom_head(w, name, "counter",
+                          "Audio and video bytes received.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i], st[i]->c.bytes_in);
+    }
+}
+
+
+static void
+ngx_vstream_prom_bitrate(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+
+    static u_char  name[] = "vstream_stream_bitrate_bps";
+
+    st = ctx->snap->streams.elts;
+
+    ngx_vstream_prom_head(w, name, "gauge",
+                          "Bits per second received over the last 5 s.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i], st[i]->c.bitrate_bps);
+    }
+}
+
+
+static void
+ngx_vstream_prom_uptime(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    uint64_t                  now_ms;
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+
+    static u_char  name[] = "vstream_stream_uptime_seconds";
+
+    st = ctx->snap->streams.elts;
+    now_ms = ctx->snap->now_ms;
+
+    ngx_vstream_prom_head(w, name, "gauge",
+                          "Seconds since the publish started.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i],
+                                (now_ms - ngx_min(now_ms, st[i]->started_ms))
+                                / 1000);
+    }
+}
+
+
+static void
+ngx_vstream_prom_video_frames(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+
+    static u_char  name[] = "vstream_stream_video_frames_total";
+
+    st = ctx->snap->streams.elts;
+
+    ngx_vstream_prom_head(w, name, "counter",
+                          "Video frames received.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i],
+                                st[i]->c.video_frames);
+    }
+}
+
+
+static void
+ngx_vstream_prom_keyframes(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+
+    static u_char  name[] = "vstream_stream_video_keyframes_total";
+
+    st = ctx->snap->streams.elts;
+
+    ngx_vstream_prom_head(w, name, "counter",
+                          "Video keyframes received.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i],
+                                st[i]->c.video_keyframes);
+    }
+}
+
+
+static void
+ngx_vstream_prom_audio_frames(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+
+    static u_char  name[] = "vstream_stream_audio_frames_total";
+
+    st = ctx->snap->streams.elts;
+
+    ngx_vstream_prom_head(w, name, "counter",
+                          "Audio frames received.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i],
+                                st[i]->c.audio_frames);
+    }
+}
+
+
+static void
+ngx_vstream_prom_players(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+
+    static u_char  name[] = "vstream_stream_players";
+
+    st = ctx->snap->streams.elts;
+
+    ngx_vstream_prom_head(w, name, "gauge",
+                          "RTMP players of the stream.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i], st[i]->c.players);
+    }
+}
+
+
+static void
+ngx_vstream_prom_segments(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
     ngx_vstream_hls_stats_t  *hls;
 
-    snap = ctx->snap;
-    st = snap->streams.elts;
+    static u_char  name[] = "vstream_hls_segments";
 
-    ngx_vstream_wr_str(w, &f->help);
+    ngx_vstream_prom_head(w, name, "gauge",
+                          "Segments in the playlist.");
 
-    for (i = 0; i < snap->streams.nelts; i++) {
-        hls = snap->hls ? &snap->hls[i] : NULL;
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        hls = ngx_vstream_prom_hls(ctx, i);
 
-        if (f->hls && (hls == NULL || !hls->present)) {
+        if (hls == NULL) {
             continue;
         }
 
-        v = f->value(st[i], hls, snap);
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i], hls->segments);
+    }
+}
 
-        ngx_vstream_wr_str(w, &f->name);
-        ngx_vstream_wr_str(w, &ctx->labels[i]);
-        ngx_vstream_wr_lit(w, "} ");
 
-        if (f->ms) {
-            ngx_vstream_wr_ms(w, v, 3);
+static void
+ngx_vstream_prom_age(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_hls_stats_t  *hls;
 
-        } else {
-            ngx_vstream_wr_u64(w, v);
+    static u_char  name[] = "vstream_hls_playlist_age_seconds";
+
+    ngx_vstream_prom_head(w, name, "gauge",
+                          "Seconds since the playlist was written.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        hls = ngx_vstream_prom_hls(ctx, i);
+
+        if (hls == NULL) {
+            continue;
         }
 
+        ngx_vstream_wr_mem(w, name, sizeof(name) - 1);
+        ngx_vstream_wr_str(w, &ctx->labels[i]);
+        ngx_vstream_wr_lit(w, "} ");
+        ngx_vstream_wr_ms(w, hls->age_ms, 3);
         ngx_vstream_wr_byte(w, '\n');
+    }
+}
+
+
+static void
+ngx_vstream_prom_healthy(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_hls_stats_t  *hls;
+
+    static u_char  name[] = "vstream_hls_healthy";
+
+    ngx_vstream_prom_head(w, name, "gauge",
+                          "1 if the playlist is fresher than "
+                          ngx_value(NGX_VSTREAM_HLS_STALE_TARGETS)
+                          " x the target duration.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        hls = ngx_vstream_prom_hls(ctx, i);
+
+        if (hls == NULL) {
+            continue;
+        }
+
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i], hls->healthy ? 1 : 0);
+    }
+}
+
+
+static void
+ngx_vstream_prom_hls_bitrate(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_hls_stats_t  *hls;
+
+    static u_char  name[] = "vstream_hls_bitrate_bps";
+
+    ngx_vstream_prom_head(w, name, "gauge",
+                          "Bits per second of the listed segments.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        hls = ngx_vstream_prom_hls(ctx, i);
+
+        if (hls == NULL) {
+            continue;
+        }
+
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i], hls->bitrate_bps);
+    }
+}
+
+
+static void
+ngx_vstream_prom_viewers(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+{
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
+    ngx_vstream_hls_stats_t  *hls;
+
+    static u_char  name[] = "vstream_hls_viewers";
+
+    st = ctx->snap->streams.elts;
+
+    ngx_vstream_prom_head(w, name, "gauge",
+                          "Distinct addresses that fetched the playlist "
+                          "lately.");
+
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        hls = ctx->snap->hls ? &ctx->snap->hls[i] : NULL;
+
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i],
+                                ngx_vstream_render_viewers(st[i], hls,
+                                                           ctx->snap->now));
     }
 }
 
@@ -466,105 +660,20 @@ ngx_vstream_prom_requests(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 }
 
 
-static uint64_t
-ngx_vstream_prom_bytes_in(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
+static void
+ngx_vstream_prom_bytes_out(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 {
-    return st->c.bytes_in;
-}
+    ngx_uint_t                i;
+    ngx_vstream_stream_t    **st;
 
+    static u_char  name[] = "vstream_hls_sent_bytes_total";
 
-static uint64_t
-ngx_vstream_prom_bitrate(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return st->c.bitrate_bps;
-}
+    st = ctx->snap->streams.elts;
 
+    ngx_vstream_prom_head(w, name, "counter",
+                          "HLS bytes sent.");
 
-static uint64_t
-ngx_vstream_prom_uptime(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return (snap->now_ms - ngx_min(snap->now_ms, st->started_ms)) / 1000;
-}
-
-
-static uint64_t
-ngx_vstream_prom_video_frames(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return st->c.video_frames;
-}
-
-
-static uint64_t
-ngx_vstream_prom_keyframes(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return st->c.video_keyframes;
-}
-
-
-static uint64_t
-ngx_vstream_prom_audio_frames(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return st->c.audio_frames;
-}
-
-
-static uint64_t
-ngx_vstream_prom_players(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return st->c.players;
-}
-
-
-static uint64_t
-ngx_vstream_prom_segments(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return hls->segments;
-}
-
-
-static uint64_t
-ngx_vstream_prom_age(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return hls->age_ms;
-}
-
-
-static uint64_t
-ngx_vstream_prom_healthy(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return hls->healthy ? 1 : 0;
-}
-
-
-static uint64_t
-ngx_vstream_prom_hls_bitrate(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return hls->bitrate_bps;
-}
-
-
-static uint64_t
-ngx_vstream_prom_viewers(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return ngx_vstream_render_viewers(st, hls, snap->now);
-}
-
-
-static uint64_t
-ngx_vstream_prom_bytes_out(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, ngx_vstream_snapshot_t *snap)
-{
-    return st->bytes_out;
+    for (i = 0; i < ctx->snap->streams.nelts; i++) {
+        ngx_vstream_prom_sample(w, name, &ctx->labels[i], st[i]->bytes_out);
+    }
 }

@@ -10,7 +10,8 @@
  * with ASan and UBSan).  The JSON decodes (jansson) with the names intact.
  *
  * "render_test DIR" writes the answers of a few fixed snapshots into DIR
- * instead, to compare renderers byte for byte across a change.
+ * instead, to compare renderers byte for byte across a change, and
+ * "render_test --bench STREAMS ROUNDS" times them (build it with -O2).
  */
 
 
@@ -41,6 +42,7 @@ static ngx_vstream_snapshot_t *t_snapshot(ngx_uint_t nstreams,
     ngx_uint_t worst);
 static void t_free(ngx_vstream_snapshot_t *snap);
 static int t_dump(const char *dir);
+static int t_bench(ngx_uint_t n, ngx_uint_t rounds);
 
 
 static unsigned     t_tests, t_failed;
@@ -51,6 +53,7 @@ static size_t       t_asked;
 static ngx_uint_t   t_alerts;
 static ngx_buf_t   *t_bufs[64];
 static ngx_uint_t   t_nbufs;
+static ngx_uint_t   t_reuse;            /* --bench: as the module's list */
 
 static ngx_log_t    t_log;
 static ngx_pool_t   t_pool;
@@ -61,6 +64,10 @@ main(int argc, char **argv)
 {
     t_log.log_level = NGX_LOG_DEBUG;
     t_pool.log = &t_log;
+
+    if (argc > 3 && strcmp(argv[1], "--bench") == 0) {
+        return t_bench(atoi(argv[2]), atoi(argv[3]));
+    }
 
     if (argc > 1) {
         return t_dump(argv[1]);
@@ -605,6 +612,55 @@ t_dump(const char *dir)
 }
 
 
+static double
+t_cpu_ns(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+
+    return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+
+/* CPU time per render, the best of ROUNDS rounds of 20 */
+
+static int
+t_bench(ngx_uint_t n, ngx_uint_t rounds)
+{
+    double                   t0, best[2];
+    ngx_uint_t               r, i, k;
+    ngx_vstream_snapshot_t  *snap;
+
+    snap = t_snapshot(n, 2, 'x', 1, 11, 0);
+    best[0] = best[1] = 1e300;
+    t_reuse = 1;
+
+    for (r = 0; r < rounds; r++) {
+        for (k = 0; k < 2; k++) {
+            t0 = t_cpu_ns();
+
+            for (i = 0; i < 20; i++) {
+                if ((k ? ngx_vstream_render_metrics(&t_pool, snap)
+                       : t_status(&t_pool, snap)) == NULL)
+                {
+                    return 1;
+                }
+            }
+
+            best[k] = ngx_min(best[k], (t_cpu_ns() - t0) / 20);
+        }
+    }
+
+    printf("status %.0f us, metrics %.0f us at %lu streams\n",
+           best[0] / 1000, best[1] / 1000, (unsigned long) n);
+
+    t_free(snap);
+
+    return 0;
+}
+
+
 /* the stubs: what the renderers need from the module and nginx */
 
 ngx_pid_t  ngx_pid = 4242;
@@ -632,10 +688,25 @@ t_buf(size_t size)
 {
     ngx_buf_t  *b;
 
+    static ngx_buf_t  kept;
+
     t_asked = size;
 
     if (size > t_grant) {
         size = t_grant;
+    }
+
+    if (t_reuse) {
+        if ((size_t) (kept.end - kept.start) < size) {
+            free(kept.start);
+            kept.start = malloc(size);
+            kept.end = kept.start + size;
+        }
+
+        kept.pos = kept.start;
+        kept.last = kept.start;
+
+        return &kept;
     }
 
     if (t_nbufs == sizeof(t_bufs) / sizeof(t_bufs[0])) {
@@ -705,16 +776,36 @@ ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now,
 }
 
 
+/* as the module's, over the stub of ngx_gmtime() below */
+
 u_char *
 ngx_vstream_time_rfc3339(u_char *p, time_t t)
 {
-    struct tm  tm;
-    char       s[32];
+    ngx_tm_t    tm;
+    ngx_uint_t  i, v[7];
 
-    gmtime_r(&t, &tm);
-    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    static u_char  sep[] = "-T::Z";
 
-    return ngx_cpymem(p, s, NGX_VSTREAM_RFC3339_LEN);
+    ngx_gmtime(t, &tm);
+
+    v[0] = tm.ngx_tm_year / 100;
+    v[1] = tm.ngx_tm_year % 100;
+    v[2] = tm.ngx_tm_mon;
+    v[3] = tm.ngx_tm_mday;
+    v[4] = tm.ngx_tm_hour;
+    v[5] = tm.ngx_tm_min;
+    v[6] = tm.ngx_tm_sec;
+
+    for (i = 0; i < 7; i++) {
+        *p++ = (u_char) ('0' + v[i] / 10 % 10);
+        *p++ = (u_char) ('0' + v[i] % 10);
+
+        if (i >= 1) {
+            *p++ = (u_char) (i == 1 ? '-' : sep[i - 2]);
+        }
+    }
+
+    return p;
 }
 
 
