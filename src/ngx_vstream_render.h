@@ -12,8 +12,9 @@
  * budget gone wrong after an edit costs a 500, never memory: sizes derived
  * from the literals, as stub_status does, would be exact today and silently
  * wrong after the next field added without its size.  The check is a
- * compare per write beside a copy, within the noise of a render (see
- * bench/README.md); t/unit/render_test.c renders into short buffers.
+ * compare per write beside a copy; with decimals written in place, not
+ * copied, a status of 10,000 streams costs what it did unchecked (3.0 ms
+ * in bench/run.sh).  t/unit/render_test.c renders into short buffers.
  */
 
 
