@@ -33,10 +33,7 @@
  */
 #define NGX_VSTREAM_PUBLISH_MAX      255
 
-/*
- * A playlist older than this many target durations is stale (not healthy),
- * and a viewer is an address that fetched it within as long
- */
+/* a playlist older than this many target durations is stale (not healthy) */
 #define NGX_VSTREAM_HLS_STALE_TARGETS  2
 
 /* the bitrate window: samples are taken at every flush tick */
@@ -309,8 +306,7 @@ ngx_uint_t ngx_vstream_shm_hls_flush(ngx_vstream_shm_t *shm,
     ngx_vstream_hls_hits_t **hits, ngx_uint_t n);
 void ngx_vstream_shm_count(ngx_vstream_shm_t *shm, uint64_t *counter,
     uint64_t n);
-ngx_uint_t ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now,
-    time_t window);
+ngx_uint_t ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now);
 
 /* playlists: ngx_vstream_hls.c */
 ngx_int_t ngx_vstream_hls_stats(ngx_cycle_t *cycle, ngx_pool_t *pool,

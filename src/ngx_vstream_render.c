@@ -16,7 +16,6 @@
 
 
 /* the viewer window of a stream without a playlist, seconds */
-#define NGX_VSTREAM_VIEWER_WINDOW 10
 
 
 void
@@ -159,23 +158,3 @@ ngx_vstream_render_app_streams(ngx_vstream_snapshot_t *snap,
 }
 
 
-/*
- * active viewers: distinct addresses that fetched the playlist within the
- * time after which it is stale
- */
-
-ngx_uint_t
-ngx_vstream_render_viewers(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, time_t now)
-{
-    time_t  window;
-
-    window = NGX_VSTREAM_VIEWER_WINDOW;
-
-    if (hls && hls->present && hls->target_duration) {
-        window = ngx_max(NGX_VSTREAM_HLS_STALE_TARGETS
-                         * (time_t) hls->target_duration, 2);
-    }
-
-    return ngx_vstream_viewers_active(st, now, window);
-}

@@ -54,8 +54,6 @@ void ngx_vstream_wr_json_time(ngx_vstream_wr_t *w, time_t t);
 size_t ngx_vstream_render_names_len(ngx_vstream_snapshot_t *snap);
 ngx_uint_t ngx_vstream_render_app_streams(ngx_vstream_snapshot_t *snap,
     ngx_vstream_app_t *app);
-ngx_uint_t ngx_vstream_render_viewers(ngx_vstream_stream_t *st,
-    ngx_vstream_hls_stats_t *hls, time_t now);
 
 
 static ngx_inline void

@@ -128,7 +128,6 @@ ngx_vstream_json_header(ngx_vstream_wr_t *w, ngx_vstream_snapshot_t *snap,
     ngx_uint_t               i, viewers;
     ngx_vstream_totals_t    *t;
     ngx_vstream_stream_t   **st;
-    ngx_vstream_hls_stats_t *hls;
 
     t = &snap->t;
     st = snap->streams.elts;
@@ -137,9 +136,8 @@ ngx_vstream_json_header(ngx_vstream_wr_t *w, ngx_vstream_snapshot_t *snap,
     viewers = 0;
 
     for (i = 0; i < snap->streams.nelts; i++) {
-        hls = snap->hls ? &snap->hls[i] : NULL;
         bitrate += st[i]->c.bitrate_bps;
-        viewers += ngx_vstream_render_viewers(st[i], hls, snap->now);
+        viewers += ngx_vstream_viewers_active(st[i], snap->now);
     }
 
     ngx_vstream_wr_num(w, "{\"version\":", NGX_VSTREAM_STATUS_VERSION);
@@ -296,7 +294,7 @@ ngx_vstream_json_stream(ngx_vstream_wr_t *w, ngx_vstream_stream_t *st,
     ngx_vstream_json_hls(w, hls);
 
     ngx_vstream_wr_num(w, ",\"viewers\":{\"active\":",
-                       ngx_vstream_render_viewers(st, hls, snap->now));
+                       ngx_vstream_viewers_active(st, snap->now));
     ngx_vstream_wr_num(w, ",\"playlist_requests\":", st->playlist_requests);
     ngx_vstream_wr_num(w, ",\"segment_requests\":", st->segment_requests);
     ngx_vstream_wr_num(w, ",\"bytes_out\":", st->bytes_out);

@@ -611,9 +611,8 @@ ngx_vstream_prom_hls_bitrate(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 static void
 ngx_vstream_prom_viewers(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 {
-    ngx_uint_t                i;
-    ngx_vstream_stream_t    **st;
-    ngx_vstream_hls_stats_t  *hls;
+    ngx_uint_t              i;
+    ngx_vstream_stream_t  **st;
 
     static u_char  name[] = "vstream_hls_viewers";
 
@@ -624,10 +623,8 @@ ngx_vstream_prom_viewers(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
                           "lately.");
 
     for (i = 0; i < ctx->snap->streams.nelts; i++) {
-        hls = ctx->snap->hls ? &ctx->snap->hls[i] : NULL;
-
         ngx_vstream_prom_sample(w, name, &ctx->labels[i],
-                                ngx_vstream_render_viewers(st[i], hls,
+                                ngx_vstream_viewers_active(st[i],
                                                            ctx->snap->now));
     }
 }

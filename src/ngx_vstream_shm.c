@@ -989,17 +989,13 @@ ngx_vstream_shm_hls_estimate(ngx_vstream_stream_t *st)
 
 /*
  * The estimate made at the last merge.  It is 0 once no fetch was merged
- * within the stream's window, whatever the sketches still hold (their turn
- * may come up to a tick late).  The window is vstream_hls_viewers' own: the
- * renderers' (from the playlist) is not known where the sketches turn.
+ * within the stream's window (vstream_hls_viewers' window=), whatever the
+ * sketches still hold (their turn may come up to a tick late).
  */
 
 ngx_uint_t
-ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now,
-    time_t window)
+ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now)
 {
-    (void) window;
-
     if (st->hll == NULL || now - st->viewers_last > st->viewers_window) {
         return 0;
     }

@@ -478,11 +478,7 @@ t_snapshot(ngx_uint_t nstreams, ngx_uint_t napps, u_char fill,
         st->segment_requests = worst ? UINT64_MAX : 20 * i;
         st->bytes_out = worst ? UINT64_MAX : 123456789 * i;
 
-        for (j = 0; j < NGX_VSTREAM_VIEWER_SLOTS; j++) {
-            st->viewers[j].addr = j;
-            st->viewers[j].seen = worst ? (uint32_t) snap->now
-                                        : (uint32_t) (snap->now - j);
-        }
+        st->viewers_active = worst ? UINT32_MAX : 11 * i;
 
         sts[i] = st;
 
@@ -759,20 +755,9 @@ ngx_vstream_scratch_alloc(ngx_pool_t *pool, size_t size)
 
 
 ngx_uint_t
-ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now,
-    time_t window)
+ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now)
 {
-    ngx_uint_t  i, n;
-
-    n = 0;
-
-    for (i = 0; i < NGX_VSTREAM_VIEWER_SLOTS; i++) {
-        if (st->viewers[i].seen && now - st->viewers[i].seen <= window) {
-            n++;
-        }
-    }
-
-    return n;
+    return st->viewers_active;
 }
 
 
