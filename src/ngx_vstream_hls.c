@@ -410,17 +410,13 @@ ngx_vstream_hls_fail(ngx_vstream_hls_entry_t *e, ngx_file_info_t *fi,
         ngx_log_error(NGX_LOG_WARN, log, 0,
                       "vstream: refused \"%s\": %s", path, why);
 
-        if (shm) {
-            ngx_vstream_shm_count(shm, &shm->sh->t.hls_refused, 1);
-        }
+        ngx_vstream_shm_count(shm, &shm->sh->t.hls_refused, 1);
 
     } else {
         level = err ? NGX_LOG_ERR : NGX_LOG_WARN;
         ngx_log_error(level, log, err, "vstream: \"%s\" %s", path, why);
 
-        if (shm) {
-            ngx_vstream_shm_count(shm, &shm->sh->t.hls_errors, 1);
-        }
+        ngx_vstream_shm_count(shm, &shm->sh->t.hls_errors, 1);
     }
 
     return NGX_ABORT;
@@ -581,9 +577,7 @@ ngx_vstream_hls_size(ngx_vstream_hls_entry_t *e, ngx_fd_t dir,
 
     if (refused) {
         shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
-        if (shm) {
-            ngx_vstream_shm_count(shm, &shm->sh->t.hls_refused, refused);
-        }
+        ngx_vstream_shm_count(shm, &shm->sh->t.hls_refused, refused);
     }
 }
 

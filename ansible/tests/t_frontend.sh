@@ -189,8 +189,12 @@ if $vstream; then
     st=$(curl -sk -H "Authorization: Bearer $tok" "https://127.0.0.1:$https_port/vstream/status")
     check "frontend: the module lists the stream and the refusal" \
         $PY -c 'import json,sys; d=json.loads(sys.argv[1]); assert any(s["name"]=="cam1" for s in d["streams"]), d; assert any(x["reason"]=="cidr" and x["stream"]=="intruder" for x in d["denied"]), d' "$st"
-    check "frontend: /hls/ requests are counted (vstream_hls_viewers)" \
-        $PY -c 'import json,sys; d=json.loads(sys.argv[1]); s=[s for s in d["streams"] if s["name"]=="cam1"][0]; assert s["viewers"]["playlist_requests"] >= 1 and s["viewers"]["segment_requests"] >= 1, s["viewers"]' "$st"
+    # each worker merges its HLS counts into the zone every 500 ms
+    counted() {
+        curl -sk -H "Authorization: Bearer $tok" "https://127.0.0.1:$https_port/vstream/status" |
+            $PY -c 'import json,sys; d=json.load(sys.stdin); s=[s for s in d["streams"] if s["name"]=="cam1"][0]; assert s["viewers"]["playlist_requests"] >= 1 and s["viewers"]["segment_requests"] >= 1, s["viewers"]'
+    }
+    check "frontend: /hls/ requests are counted (vstream_hls_viewers)" wait_for 3 counted
 fi
 stop_bg "$ff_pid"; ff_pid=
 
