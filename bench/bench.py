@@ -140,7 +140,7 @@ class Nginx:
             core = 'vstream_zone %s;' % (zone or '64m')
             if allow:
                 app = '            vstream_ingest_allow %s;' % allow
-            admin = '        location /vstream/ { vstream_admin; }'
+            admin = '        location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }'
         affinity = ''
         if cpu is not None:
             affinity = 'worker_cpu_affinity %s;' % ('1' + '0' * cpu)
