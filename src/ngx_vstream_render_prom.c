@@ -70,8 +70,23 @@ typedef struct {
 } ngx_vstream_prom_ctx_t;
 
 
+typedef struct ngx_vstream_prom_family_s  ngx_vstream_prom_family_t;
+
 typedef void (*ngx_vstream_prom_family_pt)(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
+
+/*
+ * A per-stream family.  Those whose samples are a plain 64-bit counter of
+ * the record say where it is (offset) and share one handler; the others
+ * have handlers of their own and need nothing else.
+ */
+struct ngx_vstream_prom_family_s {
+    ngx_vstream_prom_family_pt  handler;
+    ngx_str_t                   name;
+    ngx_str_t                   type;
+    ngx_str_t                   help;
+    size_t                      offset;
+};
 
 
 static void ngx_vstream_prom_info(ngx_vstream_wr_t *w,
@@ -84,52 +99,75 @@ static void ngx_vstream_prom_totals(ngx_vstream_wr_t *w,
     ngx_vstream_totals_t *t);
 static ngx_int_t ngx_vstream_prom_labels(ngx_vstream_prom_ctx_t *ctx,
     ngx_pool_t *pool);
-static void ngx_vstream_prom_bytes_in(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
-static void ngx_vstream_prom_bitrate(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+static void ngx_vstream_prom_field(ngx_vstream_wr_t *w,
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 static void ngx_vstream_prom_uptime(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
-static void ngx_vstream_prom_video_frames(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
-static void ngx_vstream_prom_keyframes(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
-static void ngx_vstream_prom_audio_frames(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 static void ngx_vstream_prom_players(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 static void ngx_vstream_prom_segments(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 static void ngx_vstream_prom_age(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 static void ngx_vstream_prom_healthy(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 static void ngx_vstream_prom_hls_bitrate(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 static void ngx_vstream_prom_viewers(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 static void ngx_vstream_prom_requests(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
-static void ngx_vstream_prom_bytes_out(ngx_vstream_wr_t *w,
-    ngx_vstream_prom_ctx_t *ctx);
+    ngx_vstream_prom_ctx_t *ctx, ngx_vstream_prom_family_t *fam);
 
 
 /* the per-stream families, in their order */
-static ngx_vstream_prom_family_pt  ngx_vstream_prom_streams[] = {
-    ngx_vstream_prom_bytes_in,
-    ngx_vstream_prom_bitrate,
-    ngx_vstream_prom_uptime,
-    ngx_vstream_prom_video_frames,
-    ngx_vstream_prom_keyframes,
-    ngx_vstream_prom_audio_frames,
-    ngx_vstream_prom_players,
-    ngx_vstream_prom_segments,
-    ngx_vstream_prom_age,
-    ngx_vstream_prom_healthy,
-    ngx_vstream_prom_hls_bitrate,
-    ngx_vstream_prom_viewers,
-    ngx_vstream_prom_requests,
-    ngx_vstream_prom_bytes_out
+static ngx_vstream_prom_family_t  ngx_vstream_prom_streams[] = {
+    { ngx_vstream_prom_field, ngx_string("vstream_stream_received_bytes_total"),
+      ngx_string("counter"), ngx_string("Audio and video bytes received."),
+      offsetof(ngx_vstream_stream_t, c.bytes_in) },
+
+    { ngx_vstream_prom_field, ngx_string("vstream_stream_bitrate_bps"),
+      ngx_string("gauge"), ngx_string("Bits per second received over the last 5 s."),
+      offsetof(ngx_vstream_stream_t, c.bitrate_bps) },
+
+    { ngx_vstream_prom_uptime, ngx_null_string, ngx_null_string,
+      ngx_null_string, 0 },
+
+    { ngx_vstream_prom_field, ngx_string("vstream_stream_video_frames_total"),
+      ngx_string("counter"), ngx_string("Video frames received."),
+      offsetof(ngx_vstream_stream_t, c.video_frames) },
+
+    { ngx_vstream_prom_field, ngx_string("vstream_stream_video_keyframes_total"),
+      ngx_string("counter"), ngx_string("Video keyframes received."),
+      offsetof(ngx_vstream_stream_t, c.video_keyframes) },
+
+    { ngx_vstream_prom_field, ngx_string("vstream_stream_audio_frames_total"),
+      ngx_string("counter"), ngx_string("Audio frames received."),
+      offsetof(ngx_vstream_stream_t, c.audio_frames) },
+
+    { ngx_vstream_prom_players, ngx_null_string, ngx_null_string,
+      ngx_null_string, 0 },
+
+    { ngx_vstream_prom_segments, ngx_null_string, ngx_null_string,
+      ngx_null_string, 0 },
+
+    { ngx_vstream_prom_age, ngx_null_string, ngx_null_string,
+      ngx_null_string, 0 },
+
+    { ngx_vstream_prom_healthy, ngx_null_string, ngx_null_string,
+      ngx_null_string, 0 },
+
+    { ngx_vstream_prom_hls_bitrate, ngx_null_string, ngx_null_string,
+      ngx_null_string, 0 },
+
+    { ngx_vstream_prom_viewers, ngx_null_string, ngx_null_string,
+      ngx_null_string, 0 },
+
+    { ngx_vstream_prom_requests, ngx_null_string, ngx_null_string,
+      ngx_null_string, 0 },
+
+    { ngx_vstream_prom_field, ngx_string("vstream_hls_sent_bytes_total"),
+      ngx_string("counter"), ngx_string("HLS bytes sent."),
+      offsetof(ngx_vstream_stream_t, bytes_out) },
 };
 
 
@@ -186,9 +224,10 @@ ngx_vstream_render_metrics(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap)
     ngx_vstream_prom_totals(&w, &snap->t);
 
     for (i = 0; i < sizeof(ngx_vstream_prom_streams)
-                    / sizeof(ngx_vstream_prom_family_pt); i++)
+                    / sizeof(ngx_vstream_prom_family_t); i++)
     {
-        ngx_vstream_prom_streams[i](&w, &ctx);
+        ngx_vstream_prom_streams[i].handler(&w, &ctx,
+                                            &ngx_vstream_prom_streams[i]);
     }
 
     return ngx_vstream_wr_done(&w, b, pool->log, "metrics");
@@ -370,46 +409,43 @@ ngx_vstream_prom_labels(ngx_vstream_prom_ctx_t *ctx, ngx_pool_t *pool)
 }
 
 
+/* NAME{app="APP",stream="NAME"} VALUE of a 64-bit field of the record */
+
 static void
-ngx_vstream_prom_bytes_in(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_field(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
+    uint64_t                  value;
     ngx_uint_t                i;
     ngx_vstream_stream_t    **st;
 
-    static u_char  name[] = "vstream_stream_received_bytes_total";
-
     st = ctx->snap->streams.elts;
 
-    ngx_vstream_prom_head(w, name, "counter",
-                          "Audio and video bytes received.");
+    ngx_vstream_wr_lit(w, "# HELP ");
+    ngx_vstream_wr_str(w, &fam->name);
+    ngx_vstream_wr_byte(w, ' ');
+    ngx_vstream_wr_str(w, &fam->help);
+    ngx_vstream_wr_lit(w, "\n# TYPE ");
+    ngx_vstream_wr_str(w, &fam->name);
+    ngx_vstream_wr_byte(w, ' ');
+    ngx_vstream_wr_str(w, &fam->type);
+    ngx_vstream_wr_byte(w, '\n');
 
     for (i = 0; i < ctx->snap->streams.nelts; i++) {
-        ngx_vstream_prom_sample(w, name, &ctx->labels[i], st[i]->c.bytes_in);
+        value = *(uint64_t *) ((u_char *) st[i] + fam->offset);
+
+        ngx_vstream_wr_str(w, &fam->name);
+        ngx_vstream_wr_str(w, &ctx->labels[i]);
+        ngx_vstream_wr_lit(w, "} ");
+        ngx_vstream_wr_u64(w, value);
+        ngx_vstream_wr_byte(w, '\n');
     }
 }
 
 
 static void
-ngx_vstream_prom_bitrate(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
-{
-    ngx_uint_t                i;
-    ngx_vstream_stream_t    **st;
-
-    static u_char  name[] = "vstream_stream_bitrate_bps";
-
-    st = ctx->snap->streams.elts;
-
-    ngx_vstream_prom_head(w, name, "gauge",
-                          "Bits per second received over the last 5 s.");
-
-    for (i = 0; i < ctx->snap->streams.nelts; i++) {
-        ngx_vstream_prom_sample(w, name, &ctx->labels[i], st[i]->c.bitrate_bps);
-    }
-}
-
-
-static void
-ngx_vstream_prom_uptime(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_uptime(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
     uint64_t                  now_ms;
     ngx_uint_t                i;
@@ -432,67 +468,8 @@ ngx_vstream_prom_uptime(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 
 
 static void
-ngx_vstream_prom_video_frames(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
-{
-    ngx_uint_t                i;
-    ngx_vstream_stream_t    **st;
-
-    static u_char  name[] = "vstream_stream_video_frames_total";
-
-    st = ctx->snap->streams.elts;
-
-    ngx_vstream_prom_head(w, name, "counter",
-                          "Video frames received.");
-
-    for (i = 0; i < ctx->snap->streams.nelts; i++) {
-        ngx_vstream_prom_sample(w, name, &ctx->labels[i],
-                                st[i]->c.video_frames);
-    }
-}
-
-
-static void
-ngx_vstream_prom_keyframes(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
-{
-    ngx_uint_t                i;
-    ngx_vstream_stream_t    **st;
-
-    static u_char  name[] = "vstream_stream_video_keyframes_total";
-
-    st = ctx->snap->streams.elts;
-
-    ngx_vstream_prom_head(w, name, "counter",
-                          "Video keyframes received.");
-
-    for (i = 0; i < ctx->snap->streams.nelts; i++) {
-        ngx_vstream_prom_sample(w, name, &ctx->labels[i],
-                                st[i]->c.video_keyframes);
-    }
-}
-
-
-static void
-ngx_vstream_prom_audio_frames(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
-{
-    ngx_uint_t                i;
-    ngx_vstream_stream_t    **st;
-
-    static u_char  name[] = "vstream_stream_audio_frames_total";
-
-    st = ctx->snap->streams.elts;
-
-    ngx_vstream_prom_head(w, name, "counter",
-                          "Audio frames received.");
-
-    for (i = 0; i < ctx->snap->streams.nelts; i++) {
-        ngx_vstream_prom_sample(w, name, &ctx->labels[i],
-                                st[i]->c.audio_frames);
-    }
-}
-
-
-static void
-ngx_vstream_prom_players(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_players(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
     ngx_uint_t                i;
     ngx_vstream_stream_t    **st;
@@ -511,7 +488,8 @@ ngx_vstream_prom_players(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 
 
 static void
-ngx_vstream_prom_segments(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_segments(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
     ngx_uint_t                i;
     ngx_vstream_hls_stats_t  *hls;
@@ -534,7 +512,8 @@ ngx_vstream_prom_segments(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 
 
 static void
-ngx_vstream_prom_age(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_age(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
     ngx_uint_t                i;
     ngx_vstream_hls_stats_t  *hls;
@@ -561,7 +540,8 @@ ngx_vstream_prom_age(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 
 
 static void
-ngx_vstream_prom_healthy(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_healthy(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
     ngx_uint_t                i;
     ngx_vstream_hls_stats_t  *hls;
@@ -586,7 +566,8 @@ ngx_vstream_prom_healthy(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 
 
 static void
-ngx_vstream_prom_hls_bitrate(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_hls_bitrate(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
     ngx_uint_t                i;
     ngx_vstream_hls_stats_t  *hls;
@@ -609,7 +590,8 @@ ngx_vstream_prom_hls_bitrate(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 
 
 static void
-ngx_vstream_prom_viewers(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_viewers(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
     ngx_uint_t              i;
     ngx_vstream_stream_t  **st;
@@ -631,7 +613,8 @@ ngx_vstream_prom_viewers(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
 
 
 static void
-ngx_vstream_prom_requests(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
+ngx_vstream_prom_requests(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx,
+    ngx_vstream_prom_family_t *fam)
 {
     ngx_uint_t                i;
     ngx_vstream_stream_t    **st;
@@ -653,24 +636,5 @@ ngx_vstream_prom_requests(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
         ngx_vstream_wr_num(w, ",kind=\"segment\"} ",
                            st[i]->segment_requests);
         ngx_vstream_wr_byte(w, '\n');
-    }
-}
-
-
-static void
-ngx_vstream_prom_bytes_out(ngx_vstream_wr_t *w, ngx_vstream_prom_ctx_t *ctx)
-{
-    ngx_uint_t                i;
-    ngx_vstream_stream_t    **st;
-
-    static u_char  name[] = "vstream_hls_sent_bytes_total";
-
-    st = ctx->snap->streams.elts;
-
-    ngx_vstream_prom_head(w, name, "counter",
-                          "HLS bytes sent.");
-
-    for (i = 0; i < ctx->snap->streams.nelts; i++) {
-        ngx_vstream_prom_sample(w, name, &ctx->labels[i], st[i]->bytes_out);
     }
 }
