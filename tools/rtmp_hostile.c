@@ -147,6 +147,7 @@ static int rh_send_publish(rh_conn_t *c, uint32_t msid, const char *name,
     size_t len);
 static ssize_t rh_recv(rh_conn_t *c);
 static rh_event_e rh_wait_cmd(rh_conn_t *c, int ms);
+static int rh_fill(rh_conn_t *c);
 static rh_event_e rh_wait_bytes(rh_conn_t *c, size_t need, int ms);
 #define rh_wait_closed(c, ms)  rh_wait_bytes(c, (size_t) -1, ms)
 static rh_result_e rh_create_stream(rh_conn_t *c);
@@ -1572,7 +1573,6 @@ static rh_event_e
 rh_wait_cmd(rh_conn_t *c, int ms)
 {
     int            rc;
-    ssize_t        n;
     double         deadline, left;
     struct pollfd  pfd;
 
@@ -1613,23 +1613,36 @@ rh_wait_cmd(rh_conn_t *c, int ms)
             return RH_EV_CLOSED;
         }
 
-        if (rtmp_buf_reserve(&c->in, 65536) != 0) {
+        if (rh_fill(c) != 0) {
             return RH_EV_CLOSED;
         }
-
-        n = rh_recv(c);
-
-        if (n > 0) {
-            c->in.last += n;
-            continue;
-        }
-
-        if (n == -1 && (errno == EINTR || errno == EAGAIN)) {
-            continue;
-        }
-
-        return RH_EV_CLOSED;
     }
+}
+
+
+/* one read into c->in: 0, or -1 when the peer closed or failed */
+
+static int
+rh_fill(rh_conn_t *c)
+{
+    ssize_t  n;
+
+    if (rtmp_buf_reserve(&c->in, 65536) != 0) {
+        return -1;
+    }
+
+    n = rh_recv(c);
+
+    if (n > 0) {
+        c->in.last += n;
+        return 0;
+    }
+
+    if (n == -1 && (errno == EINTR || errno == EAGAIN)) {
+        return 0;
+    }
+
+    return -1;
 }
 
 
@@ -1641,7 +1654,6 @@ rh_wait_cmd(rh_conn_t *c, int ms)
 static rh_event_e
 rh_wait_bytes(rh_conn_t *c, size_t need, int ms)
 {
-    ssize_t        n;
     double         deadline, left;
     struct pollfd  pfd;
 
@@ -1665,22 +1677,9 @@ rh_wait_bytes(rh_conn_t *c, size_t need, int ms)
             continue;
         }
 
-        if (rtmp_buf_reserve(&c->in, 65536) != 0) {
+        if (rh_fill(c) != 0) {
             return RH_EV_CLOSED;
         }
-
-        n = rh_recv(c);
-
-        if (n > 0) {
-            c->in.last += n;
-            continue;
-        }
-
-        if (n == -1 && (errno == EINTR || errno == EAGAIN)) {
-            continue;
-        }
-
-        return RH_EV_CLOSED;
     }
 }
 
