@@ -204,6 +204,8 @@ typedef struct {
     ngx_array_t                streams;    /* ngx_vstream_stream_t * */
     ngx_array_t                apps;       /* ngx_vstream_app_t * */
     ngx_uint_t                 nstreams;   /* in the zone at copy time */
+    size_t                     zone_size;  /* bytes of the zone */
+    size_t                     zone_used;  /* in pages not free */
     time_t                     now;
     uint64_t                   now_ms;
 } ngx_vstream_snapshot_t;

@@ -97,6 +97,8 @@ static void ngx_vstream_prom_app(ngx_vstream_wr_t *w, const u_char *family,
     size_t len, ngx_vstream_app_t *app);
 static void ngx_vstream_prom_totals(ngx_vstream_wr_t *w,
     ngx_vstream_totals_t *t);
+static void ngx_vstream_prom_zone(ngx_vstream_wr_t *w,
+    ngx_vstream_snapshot_t *snap);
 static ngx_int_t ngx_vstream_prom_labels(ngx_vstream_prom_ctx_t *ctx,
     ngx_pool_t *pool);
 static void ngx_vstream_prom_field(ngx_vstream_wr_t *w,
@@ -222,6 +224,7 @@ ngx_vstream_render_metrics(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap)
     ngx_vstream_prom_info(&w, snap);
     ngx_vstream_prom_apps(&w, snap);
     ngx_vstream_prom_totals(&w, &snap->t);
+    ngx_vstream_prom_zone(&w, snap);
 
     for (i = 0; i < sizeof(ngx_vstream_prom_streams)
                     / sizeof(ngx_vstream_prom_family_t); i++)
@@ -351,6 +354,21 @@ ngx_vstream_prom_totals(ngx_vstream_wr_t *w, ngx_vstream_totals_t *t)
                             "regular files, not plain file names.");
     ngx_vstream_prom_one(w, "vstream_hls_refused_files_total",
                          t->hls_refused);
+}
+
+
+/* the shared zone: its size, and what is used of it, in whole pages */
+
+static void
+ngx_vstream_prom_zone(ngx_vstream_wr_t *w, ngx_vstream_snapshot_t *snap)
+{
+    ngx_vstream_prom_family(w, "vstream_zone_size_bytes", "gauge",
+                            "Bytes of the shared zone (vstream_zone).");
+    ngx_vstream_prom_one(w, "vstream_zone_size_bytes", snap->zone_size);
+
+    ngx_vstream_prom_family(w, "vstream_zone_used_bytes", "gauge",
+                            "Bytes of the shared zone in pages not free.");
+    ngx_vstream_prom_one(w, "vstream_zone_used_bytes", snap->zone_used);
 }
 
 

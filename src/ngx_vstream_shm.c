@@ -774,6 +774,9 @@ ngx_vstream_shm_snapshot(ngx_vstream_shm_t *shm, ngx_pool_t *pool,
 
     snap->t = shm->sh->t;
     snap->nstreams = shm->sh->nstreams;
+    snap->zone_size = shm->shpool->end - (u_char *) shm->shpool;
+    snap->zone_used = snap->zone_size
+                      - (shm->shpool->pfree << ngx_pagesize_shift);
 
     for (q = ngx_queue_head(&shm->sh->apps);
          q != ngx_queue_sentinel(&shm->sh->apps)

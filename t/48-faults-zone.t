@@ -53,6 +53,13 @@ my $attempts = 150;
 
 sub status { $t->json('/vstream/status') }
 
+sub zone_bytes {
+    my $m = $t->get('/vstream/metrics')->{content};
+    my ($size) = $m =~ /^vstream_zone_size_bytes (\d+)$/m;
+    my ($used) = $m =~ /^vstream_zone_used_bytes (\d+)$/m;
+    return (size => $size // -1, used => $used // -1);
+}
+
 sub zone_full {
     my ($d) = @_;
     my ($app) = grep { $_->{app} eq 'live' } @{ $d->{apps} };
@@ -97,6 +104,9 @@ for my $round (1 .. 3) {
     ok(@denied, "round $round: the denials ring shows zone_full");
     push @fit, $accepted;
     $full_before = $full;
+    my %zone = zone_bytes();
+    is($zone{size}, 65536, "round $round: vstream_zone_size_bytes is the zone's 64 KiB");
+    ok($zone{used} > 0.75 * $zone{size}, "round $round: vstream_zone_used_bytes of the full zone: $zone{used}");
 
     $t->kill_process($pid);
     ok(wait_for(sub {
@@ -104,6 +114,8 @@ for my $round (1 .. 3) {
         $d->{totals}{streams} == 0 && !@{ $d->{streams} }
             && !grep { $_->{streams} } @{ $d->{apps} };
     }, 15), "round $round: the zone is empty once the publishers leave");
+    my %empty = zone_bytes();
+    ok($empty{used} < $zone{used}, "round $round: and uses less of it: $empty{used} bytes");
 }
 
 note("streams that fit in a 64 KiB zone, per round: @fit");
