@@ -154,7 +154,9 @@ typedef struct {
     uint64_t                   webhook_failed;
     uint64_t                   webhook_dropped;
     uint64_t                   reaped;
-    uint64_t                   admin_rejected;
+    uint64_t                   admin_rejected;     /* 401, 403, 405 */
+    uint64_t                   admin_not_found;    /* 404 */
+    uint64_t                   admin_bad_requests; /* other 4xx */
     uint64_t                   denied_unaccounted; /* app counter not allocated */
 
     ngx_uint_t                 denied_next;

@@ -85,7 +85,8 @@ static ngx_int_t ngx_http_vstream_get(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vstream_send(ngx_http_request_t *r,
     ngx_uint_t status, char *type, ngx_buf_t *b);
 static ngx_int_t ngx_http_vstream_error(ngx_http_request_t *r,
-    ngx_vstream_shm_t *shm, ngx_uint_t status, char *message);
+    ngx_uint_t status, char *message);
+static void ngx_http_vstream_admin_count(ngx_http_request_t *r);
 static ngx_int_t ngx_http_vstream_message(ngx_http_request_t *r,
     ngx_uint_t status, char *key, char *message);
 static ngx_int_t ngx_http_vstream_header(ngx_http_request_t *r, char *key,
@@ -208,7 +209,7 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        return ngx_http_vstream_error(r, shm, NGX_HTTP_UNAUTHORIZED,
+        return ngx_http_vstream_error(r, NGX_HTTP_UNAUTHORIZED,
                                       "a valid bearer token is required");
     }
 
@@ -231,7 +232,7 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
     case VSTREAM_ROUTE_DROP:
 
         if (ngx_vstream_shm_drop(shm, &app, &name) != NGX_OK) {
-            return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
+            return ngx_http_vstream_error(r, NGX_HTTP_NOT_FOUND,
                                           "no such live stream");
         }
 
@@ -252,7 +253,7 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_vstream_error(r, shm, rt.status, (char *) rt.message);
+    return ngx_http_vstream_error(r, rt.status, (char *) rt.message);
 }
 
 
@@ -367,7 +368,7 @@ ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
     }
 
     if (route == NGX_HTTP_VSTREAM_STREAM && snap.streams.nelts == 0) {
-        return ngx_http_vstream_error(r, shm, NGX_HTTP_NOT_FOUND,
+        return ngx_http_vstream_error(r, NGX_HTTP_NOT_FOUND,
                                       "no such live stream");
     }
 
@@ -452,16 +453,12 @@ ngx_http_vstream_send(ngx_http_request_t *r, ngx_uint_t status, char *type,
 }
 
 
-/* {"error": "..."}; a refused request (4xx) is counted when shm is given */
+/* {"error": "..."}; the log phase counts it (ngx_http_vstream_admin_count) */
 
 static ngx_int_t
-ngx_http_vstream_error(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
-    ngx_uint_t status, char *message)
+ngx_http_vstream_error(ngx_http_request_t *r, ngx_uint_t status,
+    char *message)
 {
-    if (shm) {
-        ngx_vstream_shm_count(shm, &shm->sh->t.admin_rejected, 1);
-    }
-
     return ngx_http_vstream_message(r, status, "error", message);
 }
 
@@ -510,6 +507,52 @@ ngx_http_vstream_header(ngx_http_request_t *r, char *key, char *value)
 
 
 /*
+ * An admin location's answers that are not successes, by what they mean:
+ * refused (401 no or wrong token, 403 the allow list, 405 a method), not
+ * found (404: a typo, a stream that ended) and other bad requests (4xx).
+ * Counted here, in the log phase, so that the access module's 403 is seen
+ * as well as the handler's own answers.
+ */
+
+static void
+ngx_http_vstream_admin_count(ngx_http_request_t *r)
+{
+    uint64_t           *counter;
+    ngx_vstream_shm_t  *shm;
+
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+    if (shm == NULL) {
+        return;
+    }
+
+    switch (r->headers_out.status) {
+
+    case NGX_HTTP_UNAUTHORIZED:
+    case NGX_HTTP_FORBIDDEN:
+    case NGX_HTTP_NOT_ALLOWED:
+        counter = &shm->sh->t.admin_rejected;
+        break;
+
+    case NGX_HTTP_NOT_FOUND:
+        counter = &shm->sh->t.admin_not_found;
+        break;
+
+    default:
+        if (r->headers_out.status < NGX_HTTP_BAD_REQUEST
+            || r->headers_out.status >= NGX_HTTP_INTERNAL_SERVER_ERROR)
+        {
+            return;
+        }
+
+        counter = &shm->sh->t.admin_bad_requests;
+        break;
+    }
+
+    ngx_vstream_shm_count(shm, counter, 1);
+}
+
+
+/*
  * Log phase of an HLS location: NAME.m3u8 and NAME/index.m3u8 are
  * playlists, NAME-SEQ.ts and NAME/SEQ.ts segments of stream NAME.  The
  * viewer is the client address, the one realip set if it is configured.
@@ -529,6 +572,11 @@ ngx_http_vstream_log_handler(ngx_http_request_t *r)
     ngx_http_vstream_loc_conf_t  *vlcf;
 
     vlcf = ngx_http_get_module_loc_conf(r, ngx_http_vstream_module);
+
+    if (vlcf->file.data && r == r->main) {
+        ngx_http_vstream_admin_count(r);
+        return NGX_OK;
+    }
 
     if (!vlcf->hls_viewers || r != r->main) {
         return NGX_OK;

@@ -333,9 +333,23 @@ ngx_vstream_prom_totals(ngx_vstream_wr_t *w, ngx_vstream_totals_t *t)
     ngx_vstream_prom_one(w, "vstream_reaped_streams_total", t->reaped);
 
     ngx_vstream_prom_family(w, "vstream_admin_rejected_total", "counter",
-                            "Admin API requests refused (4xx).");
+                            "Admin API requests refused: no or a wrong "
+                            "token (401), not allowed (403), a method "
+                            "(405).");
     ngx_vstream_prom_one(w, "vstream_admin_rejected_total",
                          t->admin_rejected);
+
+    ngx_vstream_prom_family(w, "vstream_admin_not_found_total", "counter",
+                            "Admin API requests for no such path or "
+                            "stream (404).");
+    ngx_vstream_prom_one(w, "vstream_admin_not_found_total",
+                         t->admin_not_found);
+
+    ngx_vstream_prom_family(w, "vstream_admin_bad_requests_total", "counter",
+                            "Admin API requests answered with another "
+                            "4xx.");
+    ngx_vstream_prom_one(w, "vstream_admin_bad_requests_total",
+                         t->admin_bad_requests);
 
     ngx_vstream_prom_family(w, "vstream_hls_unmatched_requests_total",
                             "counter",
