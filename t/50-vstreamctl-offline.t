@@ -314,6 +314,8 @@ fails_with(ctl('status', '--url', "$base/nothing-here"), 1,
            qr{404 Not Found from \Q$base\E/nothing-here/status}, 'a base URL that is not the admin API');
 fails_with(ctl('status', '--url', "$base/moved"), 1,
            qr{301 .*redirected to https://elsewhere\.test/vstream/status}, 'a redirect is reported, not followed');
+like($all_runs[-1]{err}, qr{give --url https://elsewhere\.test/vstream$}m,
+     '... with the base to give as --url (not the status URL)');
 fails_with(ctl('status', '--url', "http://user:pa55word\@127.0.0.1:$closed/vstream"), 1,
            qr{cannot connect to http://127\.0\.0\.1:$closed/vstream/status}, 'credentials in the URL');
 unlike($all_runs[-1]{err}, qr/pa55word/, '... are not shown');

@@ -538,6 +538,7 @@ vstreamctl_admin_setup(vstreamctl_opts_t *opts, char **base,
         }
     }
 
+    conf->base = *base;
     conf->token = token->data;
     conf->cacert = opts->cacert;
     conf->timeout = opts->timeout;

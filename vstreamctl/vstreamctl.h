@@ -34,6 +34,7 @@ typedef struct {
 
 
 typedef struct {
+    const char          *base;         /* the admin API base, or NULL */
     const char          *token;        /* NULL: no Authorization header */
     const char          *cacert;
     long                 timeout;      /* seconds, the whole request */
@@ -45,6 +46,7 @@ typedef struct {
     long                 status;
     vstreamctl_buf_t     body;
     char                *location;     /* of a redirect, or NULL */
+    char                *moved_base;   /* the base the redirect implies */
 } vstreamctl_http_resp_t;
 
 

@@ -35,6 +35,8 @@ static struct curl_slist *vstreamctl_http_headers(const char *token);
 static void vstreamctl_http_failed(CURL *curl, CURLcode rc,
     const char *errbuf, const char *shown, long timeout);
 static const char *vstreamctl_http_reason(long status);
+static char *vstreamctl_http_moved_base(const char *base, const char *url,
+    const char *location);
 static void vstreamctl_http_server_error(const vstreamctl_buf_t *body,
     char *dst, size_t size);
 
@@ -344,6 +346,8 @@ vstreamctl_http_request(const vstreamctl_http_conf_t *conf,
         curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
         if (location != NULL) {
             resp->location = strdup(location);
+            resp->moved_base = vstreamctl_http_moved_base(conf->base, url,
+                                                          location);
         }
 
         ret = VSTREAMCTL_OK;
@@ -369,11 +373,47 @@ vstreamctl_http_request(const vstreamctl_http_conf_t *conf,
 }
 
 
+/*
+ * The admin API base a redirect points to: the request was BASE/PATH, the
+ * new location ends with the same PATH, so what comes before it is the
+ * base to give as --url.  NULL when the location does not end so.
+ */
+
+static char *
+vstreamctl_http_moved_base(const char *base, const char *url,
+    const char *location)
+{
+    size_t       blen, tlen, llen;
+    const char  *tail;
+
+    if (base == NULL) {
+        return NULL;
+    }
+
+    blen = strlen(base);
+
+    if (strncmp(url, base, blen) != 0 || url[blen] != '/') {
+        return NULL;
+    }
+
+    tail = url + blen;
+    tlen = strlen(tail);
+    llen = strlen(location);
+
+    if (llen <= tlen || strcmp(location + llen - tlen, tail) != 0) {
+        return NULL;
+    }
+
+    return strndup(location, llen - tlen);
+}
+
+
 void
 vstreamctl_http_resp_free(vstreamctl_http_resp_t *resp)
 {
     free(resp->body.data);
     free(resp->location);
+    free(resp->moved_base);
     memset(resp, 0, sizeof(vstreamctl_http_resp_t));
 }
 
@@ -508,9 +548,16 @@ vstreamctl_http_refused(const char *shown, const vstreamctl_http_resp_t *resp,
 
     if (resp->status >= 300 && resp->status < 400 && resp->location != NULL) {
         vstreamctl_http_shown(location, sizeof(location), resp->location);
-        vstreamctl_error("%ld%s%s from %s: redirected to %s (give that as "
-                         "--url)", resp->status, sep, reason, shown,
-                         location);
+
+        if (resp->moved_base == NULL) {
+            vstreamctl_error("%ld%s%s from %s: redirected to %s",
+                             resp->status, sep, reason, shown, location);
+            return;
+        }
+
+        vstreamctl_http_shown(error, sizeof(error), resp->moved_base);
+        vstreamctl_error("%ld%s%s from %s: redirected to %s: give --url %s",
+                         resp->status, sep, reason, shown, location, error);
         return;
     }
 
