@@ -10,7 +10,8 @@ PROVE_JOBS ?= 2
 export VSTREAM_TOP := $(TOP)
 
 .PHONY: all deps module module-asan vstreamctl tools test test-module test-asan \
-        test-terraform test-ansible test-fuzz demo bench inventory deploy destroy clean
+        test-terraform test-ansible test-fuzz demo bench inventory deploy destroy \
+        preflight tunnel clean
 
 all: module vstreamctl
 
@@ -70,6 +71,14 @@ deploy:
 
 destroy:
 	@deploy/aws.sh destroy
+
+# What make deploy needs on this machine, one line for each thing missing.
+preflight:
+	@deploy/aws.sh preflight
+
+# An SSH tunnel through the bastion to the frontend's dashboard and admin API.
+tunnel:
+	@deploy/aws.sh tunnel
 
 clean:
 	rm -rf $(BUILD) objs

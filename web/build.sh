@@ -7,6 +7,8 @@
 #
 # node_modules comes from `npm ci` (web/package-lock.json pins hls.js and
 # playwright-core, which the browser test uses); skipped when it is current.
+# Runs on the controller of make deploy too: Linux or macOS (bash 3.2, BSD
+# tools; flock is used where it exists).
 set -euo pipefail
 
 web=$(cd "$(dirname "$0")" && pwd)
@@ -16,8 +18,11 @@ say() { printf 'web: %s\n' "$*" >&2; }
 
 if ! command -v npm >/dev/null; then
     # Debian's nodejs comes without npm (NodeSource's carries it)
+    [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null || {
+        say "npm not found: install it (Debian/Ubuntu: apt install npm; macOS: brew install node)"
+        exit 1
+    }
     say "npm not found; installing Debian's npm"
-    [ "$(id -u)" -eq 0 ] || { say "run as root, or install npm"; exit 1; }
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm >&2
 fi
 
@@ -26,24 +31,25 @@ fi
 # One npm ci at a time (the demo and its test may both build).
 stamp=$web/node_modules/.package-lock.json
 exec 9>"${TMPDIR:-/tmp}/vstream-web-npm.lock"
-flock 9
+! command -v flock >/dev/null || flock 9
 if [ ! -f "$stamp" ] || [ "$web/package-lock.json" -nt "$stamp" ] ||
    [ ! -f "$web/node_modules/hls.js/dist/hls.min.js" ]; then
     say "npm ci"
     (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >&2)
 fi
-flock -u 9
+exec 9>&-
 
 # page FRAGMENT OUT TITLE ROOT: pages/layout.html around pages/FRAGMENT; ROOT
 # is the way back to the static root from OUT ("" or "../").
 page() {
-    local fragment=$1 file=$new/$2 title=$3 root=$4
+    local fragment=$1 file=$new/$2 title=$3 root=$4 here
+    here=$(printf '%s' "$title" | tr '[:lower:]' '[:upper:]')
     mkdir -p "$(dirname "$file")"
     awk -v frag="$web/pages/$fragment" \
         '/^@MAIN@$/ { while ((getline line < frag) > 0) print line; next } { print }' \
         "$web/pages/layout.html" |
     sed -e "s#@TITLE@#$title#g; s#@ROOT@#$root#g; s#@HOME@#${root:-./}#g" \
-        -e "s#@HERE_${title^^}@#here#; s# class=\"@HERE_[A-Z]*@\"##" >"$file"
+        -e "s#@HERE_$here@#here#; s# class=\"@HERE_[A-Z]*@\"##" >"$file"
 }
 
 # this run's own scratch trees, so two builds at once do not collide
@@ -68,7 +74,7 @@ if [ -d "$out" ] && diff -rq "$new" "$out" >/dev/null 2>&1; then
     exit 0
 fi
 rm -rf "$old"
-[ ! -d "$out" ] || mv -T "$out" "$old"
-mv -T "$new" "$out"
+[ ! -d "$out" ] || mv "$out" "$old"
+mv "$new" "$out"
 rm -rf "$old"
 say "built $out"

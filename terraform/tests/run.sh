@@ -2,27 +2,19 @@
 # make test-terraform: offline checks of every module and the root stack.
 #   terraform fmt -check, then for each: README lists every input and output,
 #   init (provider from /opt/tf-plugins, no backend), validate (root and
-#   inventory), terraform test (aws mocked, plans only); deploy/aws.sh's
-#   credentials check.
+#   inventory), terraform test (aws mocked, plans only).  deploy/aws.sh's
+#   preflight is tested by t/57-deploy-preflight.t.
 # Exits non-zero on any failure; the last line sums up the test runs.
 #
 #   terraform/tests/run.sh                  everything
 #   terraform/tests/run.sh modules/network  only those directories
-#   terraform/tests/run.sh aws.sh           only deploy/aws.sh's credentials check
 set -uo pipefail
 
 tf_dir=$(cd "$(dirname "$0")/.." && pwd)
 plugin_dir=${VSTREAM_TF_PLUGIN_DIR:-/opt/tf-plugins}
-dirs=() want_aws_sh=
-for arg in "$@"; do
-    case "$arg" in
-        aws.sh) want_aws_sh=1 ;;
-        *) dirs+=("$arg") ;;
-    esac
-done
+dirs=("$@")
 if [ $# -eq 0 ]; then
     dirs=(modules/inventory modules/network modules/instance .)
-    want_aws_sh=1
 fi
 
 say() { printf 'terraform: %s\n' "$*"; }
@@ -118,37 +110,6 @@ check_tfvars_example() {
 for dir in "${dirs[@]}"; do
     [ "$dir" = . ] && check_tfvars_example
 done
-
-# make deploy must stop at once, with one clear line, when no credentials
-# are configured: a clean environment and a home without credentials (the
-# check comes before terraform is run).
-check_aws_sh() {
-    local home="$work/home" out rc
-    mkdir -p "$home/.aws"
-    printf '[profile other]\nregion = xx-test-1\n' >"$home/.aws/config"
-    for args in "deploy" "destroy" "AWS_PROFILE=missing deploy"; do
-        read -ra words <<<"$args"
-        # Should the check ever let it through: no provider to init with,
-        # no metadata service to ask.
-        out=$(env -i PATH="$PATH" HOME="$home" VSTREAM_TF_PLUGIN_DIR=/nonexistent \
-            AWS_EC2_METADATA_DISABLED=true "${words[@]:0:${#words[@]}-1}" \
-            "$tf_dir/../deploy/aws.sh" "${words[-1]}" 2>&1)
-        rc=$?
-        if [ $rc -eq 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
-            printf '%s' "$out" | grep -q '^aws.sh: no AWS credentials configured'; then
-            passed=$((passed + 1))
-        else
-            failed=$((failed + 1))
-            say "FAIL: deploy/aws.sh $args without credentials: exit $rc, said:"
-            printf '%s\n' "$out" | sed 's/^/    /'
-        fi
-    done
-}
-if [ ${#want_aws_sh} -gt 0 ]; then
-    before=$failed
-    check_aws_sh
-    [ $failed -eq $before ] && say "aws.sh: refuses deploy and destroy without credentials"
-fi
 
 say "$passed passed, $failed failed$([ $errors -gt 0 ] && echo ", $errors other errors") ($((SECONDS - start)) s)"
 [ $failed -eq 0 ] && [ $errors -eq 0 ]
