@@ -193,6 +193,7 @@ load_module $module;
 
 user nobody nogroup;
 worker_processes 2;
+worker_shutdown_timeout 10s;
 pid $dir/logs/nginx.pid;
 error_log $dir/logs/error.log info;
 

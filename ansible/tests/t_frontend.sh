@@ -40,7 +40,8 @@ cp -a /etc/nginx "$S/etc/nginx"
 git clone -q --shared "$top" "$S/repo" && mkdir -p "$S/repo/build" &&
     ln -s "$top/build/src" "$S/repo/build/src" || not_ok "frontend: clone the repository"
 # The same for the web pages (web/build.sh may rewrite them meanwhile).
-[ -d "$top/build/web" ] && cp -a "$top/build/web" "$S/web"
+[ -f "$top/build/web/index.html" ] || "$top/web/build.sh" >/dev/null 2>&1
+cp -a "$top/build/web" "$S/web"
 rm -f "$S/etc/nginx/modules-enabled/60-mod-vstream.conf"
 conf=$S/etc/nginx/nginx.conf
 
@@ -90,6 +91,8 @@ ok "frontend: frontend.yml runs (ssl self-signed + nginx) in $((SECONDS - t0)) s
 
 # --- what was rendered and installed
 check "frontend: nginx -t accepts the rendered configuration" nginx -t -q -c "$conf"
+check "frontend: a reload's old workers let go of publishers (worker_shutdown_timeout)" \
+    grep -qx 'worker_shutdown_timeout 30s;' "$conf"
 check "frontend: HLS directory is outside /tmp in the role's default" \
     grep -qx 'nginx_hls_dir: /var/lib/vstream/hls' "$adir/roles/nginx/defaults/main.yml"
 check "frontend: HLS directory belongs to the worker user" \
@@ -128,6 +131,9 @@ up() { curl -sk -o /dev/null "https://127.0.0.1:$https_port/"; }
 check "frontend: nginx answers HTTPS" wait_for 10 up
 check "frontend: the player page is served at /" \
     sh -c "curl -sk https://127.0.0.1:$https_port/ | grep -qi '<video'"
+check "frontend: the real player and dashboard are shipped (hls.js, dashboard/)" \
+    sh -c "curl -skf -o /dev/null https://127.0.0.1:$https_port/js/hls.min.js &&
+           curl -skf https://127.0.0.1:$https_port/dashboard/ | grep -qi 'dashboard'"
 code_loc=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$http_port/x?y")
 check "frontend: plain HTTP redirects to HTTPS ($code_loc)" \
     test "$code_loc" = "301 https://127.0.0.1:$https_port/x?y"

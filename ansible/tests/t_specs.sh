@@ -19,6 +19,10 @@ cases=(
   "streamer-no-host|streamer||missing required arguments: streamer_rtmp_host"
   "streamer-bad-port|streamer|streamer_rtmp_host: 10.0.1.10, streamer_rtmp_port: 0|streamer_rtmp_port=0 \\(1-65535\\)"
   "ssl-bad-domain|ssl|ssl_domain: 'not a domain'|ssl_domain 'not a domain' is not a DNS name"
+  "nat-on-ubuntu|nat|platform_distribution: Ubuntu, platform_major_version: '22'|support Debian 12 \\(bookworm\\) only; nat-on-ubuntu runs Ubuntu 22\"}$"
+  "nginx-on-debian11|nginx|platform_major_version: '11'|support Debian 12 \\(bookworm\\) only; nginx-on-debian11 runs Debian 11\"}$"
+  "ssl-on-rhel|ssl|platform_distribution: RedHat, platform_major_version: '9'|support Debian 12 \\(bookworm\\) only; ssl-on-rhel runs RedHat 9\"}$"
+  "streamer-on-ubuntu|streamer|platform_distribution: Ubuntu, platform_major_version: '24'|support Debian 12 \\(bookworm\\) only; streamer-on-ubuntu runs Ubuntu 24\"}$"
 )
 
 {
