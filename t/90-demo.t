@@ -112,7 +112,7 @@ ok($b->{h264}, 'Chromium plays H.264 and AAC through Media Source Extensions');
 ok($b->{player_lists_stream}, 'the player lists live/demo from the API');
 my ($c0, $c1, $wall) = map { sprintf '%.1f', $_ } @{ $b->{current_time} || [0, 0, 0] };
 ok($c1 - $c0 > 1.5, "the video plays: currentTime went from $c0 to $c1 s in $wall s");
-like($b->{dashboard_bitrate} // '', qr/^[\d.]+ [kM]b\/s$/, "the dashboard shows a bitrate ($b->{dashboard_bitrate})");
+like($b->{dashboard_bitrate} // '', qr/^[\d.]+ [kM]bit\/s$/, "the dashboard shows a bitrate ($b->{dashboard_bitrate})");
 like($b->{dashboard_row} // '', qr{live/demo \Q$net\E\.2 .*640×360 H264}, 'its row: stream, publisher, video');
 like($b->{dashboard_row} // '', qr/healthy/, 'and HLS health');
 like($b->{denied} // '', qr{127\.0\.0\.1 live/intruder cidr}, 'the recent denials');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Drives Debian's headless Chromium through the demo's pages (t/90-demo.t):
+// Drives Debian's headless Chromium through the demo's pages (t/90-demo.t),
+// at 1280 px and at 420 px wide:
 //   node web/tests/browser.js BASE_URL SCREENSHOT_DIR [BASE_URL_THE_API_REFUSES]
 // The player must play (video.currentTime grows), the dashboard must list
 // live/demo with a bitrate and its chart, and the refused publisher; its
@@ -88,6 +89,35 @@ async function tokenFlow(context) {
     if (!(login && refused && accepted)) fail('the token form: ' + JSON.stringify(found.token));
 }
 
+// A phone, 420 px wide: the live stream's Drop button and HLS cell are on
+// screen without scrolling sideways, and the button takes a click.
+async function narrow(context) {
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 420, height: 900 });
+    page.on('pageerror', (e) => fail('dashboard at 420 px: ' + e.message));
+    await page.goto(base + '/dashboard/', { waitUntil: 'load' });
+    const row = 'tr[data-stream="live/demo"]';
+    await page.waitForSelector(row + ' .badge', { timeout: 10000 })
+        .catch(() => fail('at 420 px: no live/demo row'));
+    found.narrow = await page.evaluate((sel) => {
+        const box = (e) => { if (!e) return null; const r = e.getBoundingClientRect();
+                             return { left: r.left, right: r.right, width: r.width }; };
+        const b = document.querySelector(sel + ' button.danger');
+        const hls = document.querySelector(sel + ' td[data-label="HLS"]');
+        const r = b && b.getBoundingClientRect();
+        const hit = r && document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return { drop: box(b), hls: box(hls), page_width: document.documentElement.scrollWidth,
+                 drop_hit: !!(hit && b.contains(hit)), hls_text: hls ? hls.innerText : null };
+    }, row).catch(() => ({}));
+    await page.screenshot({ path: path.join(shots, 'dashboard-420.png'), fullPage: true });
+    const n = found.narrow;
+    const inside = (bx) => bx && bx.left >= 0 && bx.right <= 420 && bx.width > 0;
+    if (!inside(n.drop) || !n.drop_hit) fail('at 420 px the Drop button is not on screen: ' + JSON.stringify(n));
+    if (!inside(n.hls) || !/healthy|stale/.test(n.hls_text || '')) fail('at 420 px the HLS column is not on screen: ' + JSON.stringify(n));
+    if (n.page_width > 420) fail('at 420 px the page scrolls sideways (' + n.page_width + ' px)');
+    await page.close();
+}
+
 async function main() {
     fs.mkdirSync(shots, { recursive: true });
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'vstream-chromium-'));
@@ -133,7 +163,7 @@ async function main() {
         const row = 'tr[data-stream="live/demo"]';
         await dash.waitForFunction((sel) => {
             const b = document.querySelector(sel + ' .bitrate');
-            return b && /[0-9] [kM]b\/s/.test(b.textContent);
+            return b && /[0-9] [kM]bit\/s/.test(b.textContent);
         }, row, { timeout: 10000 }).catch(() => fail('the dashboard shows no bitrate for live/demo'));
         await dash.waitForTimeout(6000);      // a few points on the chart, viewers counted
         found.dashboard_row = await dash.$eval(row, (tr) => tr.innerText.replace(/\s+/g, ' '))
@@ -147,6 +177,21 @@ async function main() {
             return n;
         }).catch(() => 0);
         if (found.chart_pixels < 50) fail('the bitrate chart is empty');
+        // drawn from the left edge from the first samples on (a minute of
+        // history is not there yet), under a labelled scale
+        found.chart_left = await dash.$eval(row + ' canvas', (c) => {
+            const g = c.getContext('2d');
+            const col = g.getImageData(1, 0, 1, c.height).data;   // the first column
+            let n = 0;
+            for (let i = 0; i < col.length; i += 4) if (col[i] < 225) n++;
+            return { drawn: n, scale: Number(c.dataset.scale), title: c.title };
+        }).catch(() => ({}));
+        if (!(found.chart_left.drawn > 0)) fail('the bitrate chart does not start at the left edge');
+        if (!(found.chart_left.scale > 0) || !/scale 0 to [\d.]+ [kMG]?bit\/s/.test(found.chart_left.title || ''))
+            fail('the bitrate chart has no scale: ' + JSON.stringify(found.chart_left));
+        found.state = await dash.textContent('#state');
+        if (!/^updated \d\d:\d\d:\d\d [A-Z+\-0-9:]+$/.test(found.state || ''))
+            fail('the update time carries no zone: ' + found.state);
         found.denied = await dash.$eval('#denied', (t) => t.innerText.replace(/\s+/g, ' '));
         found.totals = await dash.$eval('#totals', (t) => t.innerText.replace(/\s+/g, ' '));
         await dash.screenshot({ path: path.join(shots, 'dashboard.png'), fullPage: true });
@@ -186,6 +231,7 @@ async function main() {
             found.fallback_title = await viewer.textContent('#title');
         }
 
+        await narrow(context);
         await sparseStatus(context);
         await tokenFlow(context);
     } finally {

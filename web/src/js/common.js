@@ -41,12 +41,15 @@ const vstream = (() => {
 
     function num(v) { return typeof v === 'number' && isFinite(v) ? v : null; }
 
+    // One style for every unit: rates in bits per second, decimal prefixes
+    // (kbit/s, Mbit/s); sizes in bytes, binary prefixes (KiB, MiB).
     function bps(v) {
         v = num(v);
         if (v === null) return '–';
-        if (v >= 1e6) return (v / 1e6).toFixed(2) + ' Mb/s';
-        if (v >= 1e3) return Math.round(v / 1e3) + ' kb/s';
-        return v + ' b/s';
+        if (v >= 1e9) return (v / 1e9).toFixed(2) + ' Gbit/s';
+        if (v >= 1e6) return (v / 1e6).toFixed(2) + ' Mbit/s';
+        if (v >= 1e3) return Math.round(v / 1e3) + ' kbit/s';
+        return Math.round(v) + ' bit/s';
     }
 
     function bytes(v) {
@@ -72,10 +75,11 @@ const vstream = (() => {
 
     function count(v) { v = num(v); return v === null ? '–' : v.toLocaleString('en'); }
 
+    // A time of day with its zone ("14:03:07 CET"), from ISO 8601 or a Date.
     function time(iso) {
         if (!iso) return '–';
         const t = new Date(iso);
-        return isNaN(t) ? String(iso) : t.toLocaleTimeString('en-GB');
+        return isNaN(t) ? String(iso) : t.toLocaleTimeString('en-GB', { timeZoneName: 'short' });
     }
 
     // "1280×720 H264 25 fps", from a stream's video object (any field may be missing)

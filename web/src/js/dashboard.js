@@ -29,7 +29,16 @@
                   doc.workers ? doc.workers + ' workers' : null));
     }
 
-    // A filled line chart of the bitrate history on a canvas, scaled to its max.
+    // The chart's scale: the smallest 1, 2 or 5 times a power of ten above v.
+    function niceMax(v) {
+        const p = Math.pow(10, Math.floor(Math.log10(Math.max(v, 1))));
+        for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+        return 10 * p;
+    }
+
+    // A filled line chart of the bitrate history on a canvas: the samples
+    // span the whole width from the first one on, under a scale line
+    // labelled with its value (0 is the bottom edge).
     function drawChart(canvas, history) {
         const ratio = window.devicePixelRatio || 1;
         const w = canvas.clientWidth || 160, h = canvas.clientHeight || 36;
@@ -39,23 +48,37 @@
         g.clearRect(0, 0, w, h);
         g.fillStyle = '#f0f4f9';
         g.fillRect(0, 0, w, h);
-        if (history.length < 2) return;
-        const max = Math.max(...history, 1) * 1.15;
-        const step = w / (HISTORY - 1);
-        const x0 = w - (history.length - 1) * step;
-        const y = (v) => h - 1 - (v / max) * (h - 2);
+        if (!history.length) return;
+        const top = 11;                           // room for the label
+        const max = niceMax(Math.max(...history) * 1.05);
+        const step = w / (Math.max(history.length, 2) - 1);
+        const y = (v) => h - 1 - (v / max) * (h - 1 - top);
+        g.strokeStyle = '#c5d0dc';
+        g.lineWidth = 1;
+        g.setLineDash([3, 3]);
         g.beginPath();
-        g.moveTo(x0, h);
-        history.forEach((v, i) => g.lineTo(x0 + i * step, y(v)));
+        g.moveTo(0, top + 0.5);
+        g.lineTo(w, top + 0.5);
+        g.stroke();
+        g.setLineDash([]);
+        g.fillStyle = '#667485';
+        g.font = '9px sans-serif';
+        g.textBaseline = 'bottom';
+        g.fillText(vstream.bps(max), 2, top);
+        const pts = history.length > 1 ? history : [history[0], history[0]];
+        g.beginPath();
+        g.moveTo(0, h);
+        pts.forEach((v, i) => g.lineTo(i * step, y(v)));
         g.lineTo(w, h);
         g.closePath();
         g.fillStyle = 'rgba(23, 105, 224, 0.15)';
         g.fill();
         g.beginPath();
-        history.forEach((v, i) => (i ? g.lineTo : g.moveTo).call(g, x0 + i * step, y(v)));
+        pts.forEach((v, i) => (i ? g.lineTo : g.moveTo).call(g, i * step, y(v)));
         g.strokeStyle = '#1769e0';
         g.lineWidth = 1.5;
         g.stroke();
+        canvas.dataset.scale = String(max);
     }
 
     function dropButton(app, name) {
@@ -86,14 +109,18 @@
     function newRow(s) {
         const key = s.app + '/' + s.name;
         const cells = {};
-        const td = (name, cls) => (cells[name] = el('td', { class: cls || '' }));
+        // data-label: the column's name, shown beside each cell when a
+        // narrow screen stacks a row's cells (vstream.css)
+        const td = (name, label, cls) =>
+            (cells[name] = el('td', { class: cls || '', 'data-label': label }));
         const canvas = el('canvas', { class: 'spark', width: 160, height: 36 });
         const tr = el('tr', { 'data-stream': key },
-            el('td', {}, el('a', { href: '../#' + key }, key)),
-            td('publisher'), td('uptime', 'num'),
-            el('td', { class: 'num' }, (cells.bitrate = el('span', { class: 'bitrate' })), canvas),
-            td('media'), td('hls'), td('viewers', 'num'),
-            el('td', {}, dropButton(s.app, s.name)));
+            el('td', { class: 'key', 'data-label': 'Stream' }, el('a', { href: '../#' + key }, key)),
+            td('publisher', 'Publisher'), td('uptime', 'Uptime', 'num'),
+            el('td', { class: 'num', 'data-label': 'Bitrate in' },
+               (cells.bitrate = el('span', { class: 'bitrate' })), canvas),
+            td('media', 'Video / audio'), td('hls', 'HLS'), td('viewers', 'Viewers', 'num'),
+            el('td', { class: 'actions' }, dropButton(s.app, s.name)));
         return { tr, cells, canvas, history: [] };
     }
 
@@ -140,7 +167,8 @@
             tbody.append(row.tr);          // keeps the sorted order
             drawChart(row.canvas, row.history);
             row.canvas.title = 'peak ' + vstream.bps(Math.max(...row.history)) +
-                               ' over the last ' + row.history.length + ' s';
+                               ' over the last ' + row.history.length + ' s; scale 0 to ' +
+                               vstream.bps(Number(row.canvas.dataset.scale));
         }
         for (const [key, row] of rows) {
             if (!seen.has(key)) { row.tr.remove(); rows.delete(key); }
@@ -156,10 +184,10 @@
     function renderDenied(doc) {
         const denied = doc.denied || [];
         $('denied').replaceChildren(...(denied.length ? denied.slice(0, 10).map((d) => el('tr', {},
-            el('td', { class: 'num' }, vstream.time(d.at)),
-            el('td', {}, d.addr || '–'),
-            el('td', {}, (d.app || '?') + '/' + (d.stream || '?')),
-            el('td', {}, el('span', { class: 'badge bad' }, d.reason || '?'))))
+            el('td', { class: 'num', 'data-label': 'Time' }, vstream.time(d.at)),
+            el('td', { 'data-label': 'Address' }, d.addr || '–'),
+            el('td', { 'data-label': 'Stream' }, (d.app || '?') + '/' + (d.stream || '?')),
+            el('td', { 'data-label': 'Reason' }, el('span', { class: 'badge bad' }, d.reason || '?'))))
             : [el('tr', { class: 'empty' }, el('td', { colspan: 4 }, 'No refused publishers.'))]));
     }
 
@@ -177,7 +205,7 @@
             renderTotals(doc);
             renderStreams(doc);
             renderDenied(doc);
-            $('state').textContent = 'updated ' + new Date().toLocaleTimeString('en-GB');
+            $('state').textContent = 'updated ' + vstream.time(new Date());
             $('footer').replaceChildren('nginx ' + (doc.nginx_version || '?') + ' · vstream ' +
                 (doc.module_version || '?') + ' · refreshed every second from ',
                 el('a', { href: vstream.api + 'status' }, 'status'), ' · ',
