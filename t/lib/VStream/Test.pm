@@ -90,6 +90,11 @@ sub new {
 
 sub prefix { $_[0]{prefix} }
 
+# The address nginx listens on and the test talks to (a subclass may run
+# nginx elsewhere, e.g. in a namespace), and the command that runs nginx.
+sub addr { $_[0]{addr} // '127.0.0.1' }
+sub nginx_cmd { my ($self, @args) = @_; return ($NGINX, @args) }
+
 sub _which {
     my ($cmd) = @_;
     for my $dir (split /:/, $ENV{PATH} . ':/usr/sbin:/sbin') {
@@ -257,7 +262,10 @@ sub _test_config {
     $self->_release_ports;
     my %env = $self->_env;
     local @ENV{keys %env} = values %env;
-    my $out = `$NGINX -t -p $self->{prefix}/ -c $conf -e $self->{prefix}/$log 2>&1`;
+    my $cmd = join ' ', $self->nginx_cmd('-t', '-p', "$self->{prefix}/",
+                                         '-c', $conf,
+                                         '-e', "$self->{prefix}/$log");
+    my $out = `$cmd 2>&1`;
     return ($? == 0, $out);
 }
 
@@ -269,15 +277,15 @@ sub run {
     my %env = $self->_env;
     {
         local @ENV{keys %env} = values %env;
-        system($NGINX, '-p', "$self->{prefix}/", '-c', $self->{conf},
-               '-e', "$self->{prefix}/logs/error.log") == 0
+        system($self->nginx_cmd('-p', "$self->{prefix}/", '-c', $self->{conf},
+                                '-e', "$self->{prefix}/logs/error.log")) == 0
             or die "nginx did not start: " . $self->read_file('logs/error.log');
     }
     $self->{started} = 1;
     for my $name (keys %{ $self->{ports} }) {
         my $port = $self->{ports}{$name};
         wait_for(sub {
-            IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+            IO::Socket::INET->new(PeerAddr => $self->addr, PeerPort => $port,
                                   Timeout => 1)
         }, 10) or die "nginx is not listening on $name ($port)";
     }
@@ -316,8 +324,9 @@ sub reload {
     $self->_release_ports;
     my %env = $self->_env;
     local @ENV{keys %env} = values %env;
-    system($NGINX, '-p', "$self->{prefix}/", '-c', $self->{conf},
-           '-e', "$self->{prefix}/logs/error.log", '-s', 'reload') == 0
+    system($self->nginx_cmd('-p', "$self->{prefix}/", '-c', $self->{conf},
+                            '-e', "$self->{prefix}/logs/error.log",
+                            '-s', 'reload')) == 0
         or die "reload failed";
 }
 
@@ -350,7 +359,8 @@ sub http {
     my ($self, $method, $path, %opt) = @_;
     my $port = $opt{port} || $self->port('http');
     my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
-    return $http->request($method, "http://127.0.0.1:$port$path",
+    my $addr = $self->addr;
+    return $http->request($method, "http://$addr:$port$path",
                           { headers => $opt{headers} || {} });
 }
 
