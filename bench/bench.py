@@ -789,18 +789,15 @@ class HlsNginx(Nginx):
 # playlist on one.  The other answers it through its peer: try_files, then
 # proxy_pass to the owner's peer server (keepalive), as the nginx role
 # renders with nginx_peers.
-PEER_HLS = """\
+HLS_LOCATION = """\
         location /hls/ {{
             alias {prefix}/hls/;
             vstream_hls_viewers {viewers} app=live;
         }}
-    }}
-}}
 """
-PEER_CONF = HLS_CONF.replace(PEER_HLS, """\
-        location /hls/ {{
-            alias {prefix}/hls/;
-            vstream_hls_viewers {viewers} app=live;
+PEER_CONF = HLS_CONF.replace(HLS_LOCATION, HLS_LOCATION.replace("""\
+        }}
+""", """\
             try_files $uri @vstream_peers;
         }}
         location @vstream_peers {{
@@ -813,6 +810,7 @@ PEER_CONF = HLS_CONF.replace(PEER_HLS, """\
             proxy_set_header Connection "";
             proxy_set_header X-Forwarded-For $remote_addr;
         }}
+""") + """\
     }}
     upstream vstream_peers {{
         server 127.0.0.1:{upstream};
@@ -822,13 +820,7 @@ PEER_CONF = HLS_CONF.replace(PEER_HLS, """\
         listen 127.0.0.1:{peer};
         set_real_ip_from 127.0.0.1;
         real_ip_header X-Forwarded-For;
-        location /hls/ {{
-            alias {prefix}/hls/;
-            vstream_hls_viewers {viewers} app=live;
-        }}
-    }}
-}}
-""")
+""" + HLS_LOCATION)
 
 # playlists only, from 10,000 addresses
 PEER_LUA = """\
@@ -883,15 +875,7 @@ def bench_peer(args):
         code, body = sides['peer'].get('/hls/cam1.m3u8')
         if code != 200 or b'cam1-0.ts' not in body:
             raise RuntimeError('the playlist through the peer: %d' % code)
-        order = ['local', 'peer']
-        for r in range(args.hls_rounds):
-            for name in (order if r % 2 == 0 else order[::-1]):
-                url = sides[name].url('/hls/cam1.m3u8')
-                n, rps, p99 = wrk_hls(url, script, args.wrk_seconds + 1,
-                                      args.hls_connections)
-                res[name]['requests'].append(n)
-                res[name]['rps'].append(rps)
-                res[name]['p99_ms'].append(p99)
+        hls_rounds(args, sides, ['local', 'peer'], script, res)
         # every fetch counted once, on the owner: its own and the proxied
         time.sleep(1.0)
         st = owner.status()
@@ -940,6 +924,18 @@ def wrk_hls(url, script, seconds, connections):
         float(p99.group(1)) * scale
 
 
+def hls_rounds(args, sides, order, script, res):
+    """wrk on each side's playlist URL, the order alternating by round."""
+    for r in range(args.hls_rounds):
+        for name in (order if r % 2 == 0 else order[::-1]):
+            url = sides[name].url('/hls/cam1.m3u8')
+            n, rps, p99 = wrk_hls(url, script, args.wrk_seconds + 1,
+                                  args.hls_connections)
+            res[name]['requests'].append(n)
+            res[name]['rps'].append(rps)
+            res[name]['p99_ms'].append(p99)
+
+
 def bench_hls(args):
     sides = {'off': HlsNginx('hls-off', False),
              'on': HlsNginx('hls-on', True)}
@@ -956,15 +952,7 @@ def bench_hls(args):
         for name, ng in sides.items():
             if not wait_for(lambda: len(ng.status()['streams']) == 1, 20):
                 raise RuntimeError('%s: the stream is not live' % name)
-        order = ['off', 'on']
-        for r in range(args.hls_rounds):
-            for name in (order if r % 2 == 0 else order[::-1]):
-                url = sides[name].url('/hls/cam1.m3u8')
-                n, rps, p99 = wrk_hls(url, script, args.wrk_seconds + 1,
-                                      args.hls_connections)
-                res[name]['requests'].append(n)
-                res[name]['rps'].append(rps)
-                res[name]['p99_ms'].append(p99)
+        hls_rounds(args, sides, ['off', 'on'], script, res)
         # the counting side counted: about every address, every request
         time.sleep(1.0)
         st = sides['on'].status()['streams'][0]['viewers']

@@ -17,8 +17,7 @@ package VStream::Fleet;
 use strict;
 use warnings;
 
-use POSIX qw(:sys_wait_h);
-use VStream::Test qw(wait_for);
+use VStream::Test;
 
 our @ISA = ('VStream::Test');
 
@@ -72,18 +71,11 @@ sub private_link {
 sub play {
     my ($self, $ns, $url, $seconds, $tag) = @_;
     my $log = "$self->{prefix}/logs/play-$tag";
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$log.out";
-        open STDERR, '>', "$log.err";
-        exec 'ip', 'netns', 'exec', $ns->{name},
-             'ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'warning',
-             '-i', $url, '-t', $seconds, '-progress', "$log.progress",
-             '-f', 'null', '-'
-            or exit 127;
-    }
-    push @{ $self->{pids} }, $pid;
+    my $pid = $self->spawn("$log.out", "$log.err",
+        'ip', 'netns', 'exec', $ns->{name},
+        'ffmpeg', '-nostdin', '-hide_banner', '-loglevel', 'warning',
+        '-i', $url, '-t', $seconds, '-progress', "$log.progress",
+        '-f', 'null', '-');
     $self->{logs}{$pid} = "$log.err";
     $self->{progress}{$pid} = "$log.progress";
     return $pid;
@@ -91,16 +83,7 @@ sub play {
 
 sub play_finish {
     my ($self, $pid, $timeout) = @_;
-    my $status;
-    wait_for(sub {
-        my $r = waitpid($pid, WNOHANG);
-        $status = $? >> 8 if $r == $pid;
-        $r != 0;
-    }, $timeout || 30) or do {
-        kill 'KILL', $pid;
-        waitpid($pid, 0);
-        $status = -1;
-    };
+    my $status = $self->finish_child($pid, $timeout);
     my @us = $self->read_file($self->{progress}{$pid}) =~ /^out_time_us=(\d+)/mg;
     return ($status, @us ? $us[-1] / 1e6 : 0);
 }

@@ -481,29 +481,44 @@ sub flood_sample { "$TOP/build/bench/sample.flv" }
 sub flood {
     my ($self, $tag, @args) = @_;
     my $log = "$self->{prefix}/logs";
+    return $self->spawn("$log/flood-$tag.out", "$log/flood-$tag.err",
+                        flood_tool(), '--flv', flood_sample(), @args);
+}
+
+# Starts a command in the background, its output and errors to two files;
+# the harness stops it at the end.  Returns the pid.
+sub spawn {
+    my ($self, $out, $err, @cmd) = @_;
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$log/flood-$tag.out";
-        open STDERR, '>', "$log/flood-$tag.err";
-        exec flood_tool(), '--flv', flood_sample(), @args or exit 127;
+        open STDOUT, '>', $out;
+        open STDERR, '>', $err;
+        exec @cmd or exit 127;
     }
     push @{ $self->{pids} }, $pid;
     return $pid;
 }
 
-sub flood_finish {
-    my ($self, $tag, $pid, $timeout) = @_;
+# Waits (bounded) for a child the test started: its exit status, or -1
+# after killing it when it did not finish in time.
+sub finish_child {
+    my ($self, $pid, $timeout) = @_;
     my $status;
     wait_for(sub {
         my $r = waitpid($pid, WNOHANG);
         $status = $? >> 8 if $r == $pid;
         $r != 0;
-    }, $timeout || 30) or do {
-        kill 'KILL', $pid;
-        waitpid($pid, 0);
-        return (-1, {}, 'killed: did not finish in time');
-    };
+    }, $timeout || 30) and return $status;
+    kill 'KILL', $pid;
+    waitpid($pid, 0);
+    return -1;
+}
+
+sub flood_finish {
+    my ($self, $tag, $pid, $timeout) = @_;
+    my $status = $self->finish_child($pid, $timeout);
+    return (-1, {}, 'killed: did not finish in time') if $status == -1;
     my %sum = ($self->read_file("logs/flood-$tag.out") // '') =~ /(\w+)=(\S+)/g;
     return ($status, \%sum, $self->read_file("logs/flood-$tag.err"));
 }
