@@ -513,7 +513,7 @@ ngx_http_vstream_header(ngx_http_request_t *r, char *key, char *value)
  * Log phase of an HLS location: NAME.m3u8 and NAME/index.m3u8 are
  * playlists, NAME-SEQ.ts and NAME/SEQ.ts segments of stream NAME.  The
  * viewer is the client address, the one realip set if it is configured.
- * A request passed to an upstream is not counted.  No lock: a lookup in this worker's table and a few increments.
+ * No lock: a lookup in this worker's table and a few increments.
  */
 
 static ngx_int_t
@@ -535,9 +535,9 @@ ngx_http_vstream_log_handler(ngx_http_request_t *r)
     }
 
     /*
-     * answered by a peer (proxy_pass on a local miss): the peer that holds
-     * the stream counts this viewer, so here it is neither a viewer nor
-     * unmatched
+     * answered by an upstream, e.g. a peer frontend on a local miss: the
+     * peer that holds the stream counts this viewer, so here it is
+     * neither a viewer nor unmatched
      */
 
     if (r->upstream) {

@@ -56,10 +56,10 @@ sub private_link {
     my ($ea, $eb) = ("vla$id$net", "vlb$id$net");
     for my $cmd ("ip link add $ea netns $a->{name} type veth peer name $eb "
                  . "netns $b->{name}",
-                 "ip netns exec $a->{name} ip addr add 10.200.$net.1/24 dev $ea",
-                 "ip netns exec $b->{name} ip addr add 10.200.$net.2/24 dev $eb",
-                 "ip netns exec $a->{name} ip link set $ea up",
-                 "ip netns exec $b->{name} ip link set $eb up") {
+                 "ip -n $a->{name} addr add 10.200.$net.1/24 dev $ea",
+                 "ip -n $b->{name} addr add 10.200.$net.2/24 dev $eb",
+                 "ip -n $a->{name} link set $ea up",
+                 "ip -n $b->{name} link set $eb up") {
         system("$cmd 2>&1") == 0 or die "link setup failed: $cmd";
     }
     return ("10.200.$net.1", "10.200.$net.2");
@@ -84,7 +84,8 @@ sub play {
 sub play_finish {
     my ($self, $pid, $timeout) = @_;
     my $status = $self->finish_child($pid, $timeout);
-    my @us = $self->read_file($self->{progress}{$pid}) =~ /^out_time_us=(\d+)/mg;
+    my @us = $self->read_file($self->{progress}{$pid})
+        =~ /^out_time_us=(\d+)/mg;
     return ($status, @us ? $us[-1] / 1e6 : 0);
 }
 
