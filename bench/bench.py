@@ -16,6 +16,8 @@ several rounds, medians and ratios (see bench/README.md):
   hls      static playlist and segment serving, 2 workers, wrk spreading
            requests over 10,000 client addresses (X-Forwarded-For, realip
            from loopback), vstream_hls_viewers on against off: req/s, p99
+  peer     a playlist fetched from the frontend that holds it against
+           through another frontend (proxy_pass to its peer): req/s, p99
 
 Prints a table, writes build/bench.json.  Parts that need the module are
 skipped, with a note, when build/ngx_vstream_module.so is missing.
@@ -783,6 +785,125 @@ class HlsNginx(Nginx):
         return pids
 
 
+# Two frontends (HLS from any frontend): the same configuration, the
+# playlist on one.  The other answers it through its peer: try_files, then
+# proxy_pass to the owner's peer server (keepalive), as the nginx role
+# renders with nginx_peers.
+HLS_LOCATION = """\
+        location /hls/ {{
+            alias {prefix}/hls/;
+            vstream_hls_viewers {viewers} app=live;
+        }}
+"""
+PEER_CONF = HLS_CONF.replace(HLS_LOCATION, HLS_LOCATION.replace("""\
+        }}
+""", """\
+            try_files $uri @vstream_peers;
+        }}
+        location @vstream_peers {{
+            proxy_pass http://vstream_peers;
+            proxy_next_upstream error timeout http_404;
+            proxy_next_upstream_tries 1;
+            proxy_connect_timeout 500ms;
+            proxy_read_timeout 2s;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header X-Forwarded-For $remote_addr;
+        }}
+""") + """\
+    }}
+    upstream vstream_peers {{
+        server 127.0.0.1:{upstream};
+        keepalive 16;
+    }}
+    server {{
+        listen 127.0.0.1:{peer};
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Forwarded-For;
+""" + HLS_LOCATION)
+
+# playlists only, from 10,000 addresses
+PEER_LUA = """\
+local n = 0
+request = function()
+    n = n + 1
+    local a = (n * 7919) %% %(addresses)d
+    return wrk.format("GET", "/hls/cam1.m3u8", {["X-Forwarded-For"] =
+        string.format("10.%%d.%%d.%%d", math.floor(a / 65536) %% 256,
+                      math.floor(a / 256) %% 256, a %% 256)})
+end
+"""
+
+
+class PeerNginx(HlsNginx):
+    """A frontend of two: the owner keeps the stream's files, the other
+    has none and asks the owner's peer server."""
+
+    def __init__(self, name, owner):
+        HlsNginx.__init__(self, name, True)
+        self.peer = free_port()
+        if not owner:
+            for f in os.listdir(os.path.join(self.prefix, 'hls')):
+                os.unlink(os.path.join(self.prefix, 'hls', f))
+
+    def write_peer_conf(self, upstream):
+        with open(self.conf, 'w') as f:
+            f.write(PEER_CONF.format(rtmp_so=RTMP_SO, module_so=MODULE_SO,
+                                     prefix=self.prefix, rtmp=self.rtmp,
+                                     http=self.http, viewers='on',
+                                     peer=self.peer, upstream=upstream))
+
+
+def bench_peer(args):
+    sides = {'local': PeerNginx('peer-owner', True),
+             'peer': PeerNginx('peer-proxy', False)}
+    sides['local'].write_peer_conf(sides['peer'].peer)
+    sides['peer'].write_peer_conf(sides['local'].peer)
+    res = {name: {'rps': [], 'p99_ms': [], 'requests': []} for name in sides}
+    script = os.path.join(sides['local'].prefix, 'playlists.lua')
+    with open(script, 'w') as f:
+        f.write(PEER_LUA % {'addresses': args.hls_addresses})
+    flood = None
+    try:
+        for ng in sides.values():
+            ng.start()
+        flood = Flood(sides['local'], 1, '--name', 'cam1', '--duration', 0,
+                      '--rate', 1)
+        owner = sides['local']
+        if not wait_for(lambda: len(owner.status()['streams']) == 1, 20):
+            raise RuntimeError('the stream is not live on its owner')
+        code, body = sides['peer'].get('/hls/cam1.m3u8')
+        if code != 200 or b'cam1-0.ts' not in body:
+            raise RuntimeError('the playlist through the peer: %d' % code)
+        hls_rounds(args, sides, ['local', 'peer'], script, res)
+        # every fetch counted once, on the owner: its own and the proxied
+        time.sleep(1.0)
+        st = owner.status()
+        res['owner_playlist_requests'] = \
+            st['streams'][0]['viewers']['playlist_requests']
+        res['owner_viewers_active'] = st['streams'][0]['viewers']['active']
+        res['proxy_unmatched'] = \
+            sides['peer'].status()['totals']['hls_unmatched']
+    finally:
+        if flood:
+            flood.stop()
+        for ng in sides.values():
+            ng.stop()
+    for name in sides:
+        res[name]['median_rps'] = median(res[name]['rps'])
+        res[name]['median_p99_ms'] = median(res[name]['p99_ms'])
+    res['rps_ratio'] = median([a / b for a, b in zip(res['peer']['rps'],
+                                                     res['local']['rps'])])
+    res['p99_ratio'] = median([a / b for a, b in zip(res['peer']['p99_ms'],
+                                                     res['local']['p99_ms'])])
+    res['requests'] = sum(res['local']['requests']) \
+        + sum(res['peer']['requests'])
+    res['addresses'] = args.hls_addresses
+    res['connections'] = args.hls_connections
+    res['seconds'] = args.wrk_seconds + 1
+    return res
+
+
 def wrk_hls(url, script, seconds, connections):
     """Returns (requests, req/s, p99 latency in ms)."""
     proc = subprocess.run(['wrk', '-t2', '-c%d' % connections,
@@ -803,6 +924,18 @@ def wrk_hls(url, script, seconds, connections):
         float(p99.group(1)) * scale
 
 
+def hls_rounds(args, sides, order, script, res):
+    """wrk on each side's playlist URL, the order alternating by round."""
+    for r in range(args.hls_rounds):
+        for name in (order if r % 2 == 0 else order[::-1]):
+            url = sides[name].url('/hls/cam1.m3u8')
+            n, rps, p99 = wrk_hls(url, script, args.wrk_seconds + 1,
+                                  args.hls_connections)
+            res[name]['requests'].append(n)
+            res[name]['rps'].append(rps)
+            res[name]['p99_ms'].append(p99)
+
+
 def bench_hls(args):
     sides = {'off': HlsNginx('hls-off', False),
              'on': HlsNginx('hls-on', True)}
@@ -819,15 +952,7 @@ def bench_hls(args):
         for name, ng in sides.items():
             if not wait_for(lambda: len(ng.status()['streams']) == 1, 20):
                 raise RuntimeError('%s: the stream is not live' % name)
-        order = ['off', 'on']
-        for r in range(args.hls_rounds):
-            for name in (order if r % 2 == 0 else order[::-1]):
-                url = sides[name].url('/hls/cam1.m3u8')
-                n, rps, p99 = wrk_hls(url, script, args.wrk_seconds + 1,
-                                      args.hls_connections)
-                res[name]['requests'].append(n)
-                res[name]['rps'].append(rps)
-                res[name]['p99_ms'].append(p99)
+        hls_rounds(args, sides, ['off', 'on'], script, res)
         # the counting side counted: about every address, every request
         time.sleep(1.0)
         st = sides['on'].status()['streams'][0]['viewers']
@@ -992,6 +1117,25 @@ def table(report):
         add('  counted: viewers.active %s of %d addresses, %s playlist '
             'requests' % (hls['on'].get('viewers_active'), hls['addresses'],
                           hls['on'].get('playlist_requests')))
+    peer = report.get('peer')
+    if peer:
+        add('peer: a playlist from its owner or through the other frontend '
+            '(proxy_pass to the owner\'s peer server), 2 workers each, '
+            'wrk -t2 -c%d %d s x %d rounds' % (
+                peer['connections'], peer['seconds'],
+                len(peer['local']['rps'])))
+        for name, label in (('local', 'local (the owner)'),
+                            ('peer', 'through a peer')):
+            d = peer[name]
+            add('  %-26s %9s req/s  p99 %6s ms' % (
+                label, fmt(d['median_rps']), fmt(d['median_p99_ms'], '.2f')))
+        add('  peer / local: req/s %s, p99 latency %s' % (
+            fmt(peer['rps_ratio'], '.3f'), fmt(peer['p99_ratio'], '.2f')))
+        add('  counted on the owner: %s playlist requests (wrk completed %d), '
+            'viewers.active %s of %d addresses; unmatched on the proxy: %s'
+            % (peer['owner_playlist_requests'], peer['requests'],
+               peer['owner_viewers_active'], peer['addresses'],
+               peer['proxy_unmatched']))
     for note in report.get('notes', []):
         add('note: ' + note)
     return '\n'.join(lines)
@@ -999,7 +1143,7 @@ def table(report):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--only', default='ingest,status,polling,memory,hls',
+    ap.add_argument('--only', default='ingest,status,polling,memory,hls,peer',
                     help='comma-separated parts to run')
     ap.add_argument('--rounds', type=int, default=5,
                     help='rounds of the status comparison')
@@ -1074,6 +1218,9 @@ def main():
     if have_module and 'hls' in parts:
         say('HLS serving with and without viewer counting ...')
         report['hls'] = part('hls', bench_hls, args)
+    if have_module and 'peer' in parts:
+        say('HLS through a peer frontend against local ...')
+        report['peer'] = part('peer', bench_peer, args)
 
     report['elapsed_s'] = round(time.monotonic() - started, 1)
     report['machine']['load_avg_at_end'] = os.getloadavg()[0]

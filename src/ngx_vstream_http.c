@@ -582,6 +582,16 @@ ngx_http_vstream_log_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
+    /*
+     * answered by an upstream, e.g. a peer frontend on a local miss: the
+     * peer that holds the stream counts this viewer, so here it is
+     * neither a viewer nor unmatched
+     */
+
+    if (r->upstream) {
+        return NGX_OK;
+    }
+
     if (r->headers_out.status != NGX_HTTP_OK
         && r->headers_out.status != NGX_HTTP_PARTIAL_CONTENT)
     {

@@ -134,7 +134,9 @@ static const char  vstreamctl_usage[] =
 "Options:\n"
 "  --url URL           admin API base (default " VSTREAMCTL_DEFAULT_URL ",\n"
 "                      or $VSTREAM_URL); status is URL/status, drop is\n"
-"                      DELETE URL/streams/APP/STREAM\n"
+"                      DELETE URL/streams/APP/STREAM; repeat it or list\n"
+"                      URLs with commas for one table over several\n"
+"                      frontends (drop finds the one holding the stream)\n"
 "  --token-file F      send the token in F as \"Authorization: Bearer\"\n"
 "                      (or $VSTREAM_TOKEN_FILE); trailing whitespace is\n"
 "                      trimmed\n"
@@ -249,6 +251,11 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
             break;
 
         case VSTREAMCTL_OPT_URL:
+            /* repeatable, and each may list several: see vstreamctl_fleet.c */
+            if (vstreamctl_fleet_add(optarg) != VSTREAMCTL_OK) {
+                return VSTREAMCTL_USAGE;
+            }
+
             opts->url = optarg;
             break;
 
@@ -498,6 +505,16 @@ vstreamctl_admin_setup(vstreamctl_opts_t *opts, char **base,
     url = opts->url;
     if (url == NULL) {
         url = getenv("VSTREAM_URL");
+
+        if (url != NULL && url[0] != '\0'
+            && vstreamctl_fleet_add(url) != VSTREAMCTL_OK)
+        {
+            return VSTREAMCTL_USAGE;
+        }
+    }
+
+    if (vstreamctl_fleet_size() > 0) {
+        url = vstreamctl_fleet_url(0);
     }
 
     if (url == NULL || url[0] == '\0') {
@@ -564,6 +581,11 @@ vstreamctl_status(vstreamctl_opts_t *opts)
         return rc;
     }
 
+    if (vstreamctl_fleet_size() > 1) {
+        rc = vstreamctl_fleet_status(&conf, opts->json, token.data != NULL);
+        goto fleet_done;
+    }
+
     size = strlen(base) + sizeof("/status");
 
     url = malloc(size);
@@ -591,8 +613,12 @@ vstreamctl_status(vstreamctl_opts_t *opts)
         vstreamctl_http_resp_free(&resp);
     }
 
-    vstreamctl_secret_free(&token);
     free(url);
+
+fleet_done:
+
+    vstreamctl_fleet_free();
+    vstreamctl_secret_free(&token);
     free(base);
 
     return rc;
@@ -620,6 +646,15 @@ vstreamctl_drop(vstreamctl_opts_t *opts)
         free(app);
         free(stream);
         return rc;
+    }
+
+    app_esc = NULL;
+    stream_esc = NULL;
+    url = NULL;
+
+    if (vstreamctl_fleet_size() > 1) {
+        rc = vstreamctl_fleet_drop(&conf, app, stream, token.data != NULL);
+        goto done;
     }
 
     app_esc = vstreamctl_http_escape(app);
@@ -667,6 +702,7 @@ vstreamctl_drop(vstreamctl_opts_t *opts)
 
 done:
 
+    vstreamctl_fleet_free();
     vstreamctl_secret_free(&token);
     free(url);
     free(app_esc);

@@ -76,6 +76,16 @@ void vstreamctl_http_refused(const char *shown,
 int vstreamctl_status_show(const char *shown, const vstreamctl_buf_t *body,
     int raw);
 
+/* vstreamctl_fleet.c */
+int vstreamctl_fleet_add(const char *urls);
+size_t vstreamctl_fleet_size(void);
+const char *vstreamctl_fleet_url(size_t i);
+void vstreamctl_fleet_free(void);
+int vstreamctl_fleet_status(const vstreamctl_http_conf_t *conf, int raw,
+    int token_sent);
+int vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf,
+    const char *app, const char *stream, int token_sent);
+
 /* vstreamctl_sign.c */
 int vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
     const char *stream, long long exp, char *sig, size_t size);

@@ -20,7 +20,8 @@
 
 
 enum {
-    VSTREAMCTL_COL_STREAM = 0,
+    VSTREAMCTL_COL_FRONTEND = 0,
+    VSTREAMCTL_COL_STREAM,
     VSTREAMCTL_COL_PUBLISHER,
     VSTREAMCTL_COL_UPTIME,
     VSTREAMCTL_COL_BITRATE,
@@ -51,6 +52,7 @@ static const struct {
     const char          *title;
     int                  right;
 } vstreamctl_columns[VSTREAMCTL_NCOLS] = {
+    { "FRONTEND", 0 },
     { "APP/STREAM", 0 },
     { "PUBLISHER", 0 },
     { "UPTIME", 1 },
@@ -178,6 +180,12 @@ vstreamctl_status_row(vstreamctl_row_t *row, json_t *stream)
     char         name_text[VSTREAMCTL_CELL_MAX];
     const char  *text;
 
+    /* set by vstreamctl_fleet.c for a table over several frontends */
+    app = vstreamctl_status_get(stream, "frontend", NULL);
+    vstreamctl_sanitize(row->cell[VSTREAMCTL_COL_FRONTEND],
+                        VSTREAMCTL_CELL_MAX,
+                        json_is_string(app) ? json_string_value(app) : "");
+
     app = vstreamctl_status_get(stream, "app", NULL);
     name = vstreamctl_status_get(stream, "name", NULL);
 
@@ -261,20 +269,24 @@ vstreamctl_status_row(vstreamctl_row_t *row, json_t *stream)
 static int
 vstreamctl_status_compare(const void *a, const void *b)
 {
+    int                      rc;
     const vstreamctl_row_t  *ra, *rb;
 
     ra = a;
     rb = b;
 
-    return strcmp(ra->cell[VSTREAMCTL_COL_STREAM],
-                  rb->cell[VSTREAMCTL_COL_STREAM]);
+    rc = strcmp(ra->cell[VSTREAMCTL_COL_STREAM],
+                rb->cell[VSTREAMCTL_COL_STREAM]);
+
+    return rc != 0 ? rc : strcmp(ra->cell[VSTREAMCTL_COL_FRONTEND],
+                                 rb->cell[VSTREAMCTL_COL_FRONTEND]);
 }
 
 
 static void
 vstreamctl_status_table(json_t *doc, json_t *streams)
 {
-    int                col;
+    int                col, first;
     size_t             i, n, w, pad;
     size_t             width[VSTREAMCTL_NCOLS];
     vstreamctl_row_t  *rows;
@@ -306,6 +318,10 @@ vstreamctl_status_table(json_t *doc, json_t *streams)
 
     qsort(&rows[1], n, sizeof(vstreamctl_row_t), vstreamctl_status_compare);
 
+    /* the FRONTEND column only over several frontends */
+    first = rows[1].cell[VSTREAMCTL_COL_FRONTEND][0] == '\0'
+            ? VSTREAMCTL_COL_STREAM : VSTREAMCTL_COL_FRONTEND;
+
     for (col = 0; col < VSTREAMCTL_NCOLS; col++) {
         width[col] = 0;
 
@@ -319,7 +335,7 @@ vstreamctl_status_table(json_t *doc, json_t *streams)
 
     for (i = 0; i <= n; i++) {
 
-        for (col = 0; col < VSTREAMCTL_NCOLS; col++) {
+        for (col = first; col < VSTREAMCTL_NCOLS; col++) {
             pad = width[col] - vstreamctl_display_width(rows[i].cell[col]);
 
             if (vstreamctl_columns[col].right) {

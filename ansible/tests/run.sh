@@ -14,7 +14,7 @@ top=$(cd "$here/../.." && pwd)
 passed=0 failed=0 skipped=0 broken=()
 mapfile -t before < <(ls -d /var/tmp/vstream-ansible.* 2>/dev/null)
 start=$SECONDS
-for t in lint specs nat streamer ssl_domain frontend; do
+for t in lint specs nat streamer ssl_domain frontend peers; do
     t0=$SECONDS
     out=$("$here/t_$t.sh" 2>&1)
     rc=$?

@@ -90,6 +90,11 @@ sub new {
 
 sub prefix { $_[0]{prefix} }
 
+# The address nginx listens on and the test talks to (a subclass may run
+# nginx elsewhere, e.g. in a namespace), and the command that runs nginx.
+sub addr { $_[0]{addr} // '127.0.0.1' }
+sub nginx_cmd { my ($self, @args) = @_; return ($NGINX, @args) }
+
 sub _which {
     my ($cmd) = @_;
     for my $dir (split /:/, $ENV{PATH} . ':/usr/sbin:/sbin') {
@@ -257,7 +262,10 @@ sub _test_config {
     $self->_release_ports;
     my %env = $self->_env;
     local @ENV{keys %env} = values %env;
-    my $out = `$NGINX -t -p $self->{prefix}/ -c $conf -e $self->{prefix}/$log 2>&1`;
+    my $cmd = join ' ', $self->nginx_cmd('-t', '-p', "$self->{prefix}/",
+                                         '-c', $conf,
+                                         '-e', "$self->{prefix}/$log");
+    my $out = `$cmd 2>&1`;
     return ($? == 0, $out);
 }
 
@@ -269,15 +277,15 @@ sub run {
     my %env = $self->_env;
     {
         local @ENV{keys %env} = values %env;
-        system($NGINX, '-p', "$self->{prefix}/", '-c', $self->{conf},
-               '-e', "$self->{prefix}/logs/error.log") == 0
+        system($self->nginx_cmd('-p', "$self->{prefix}/", '-c', $self->{conf},
+                                '-e', "$self->{prefix}/logs/error.log")) == 0
             or die "nginx did not start: " . $self->read_file('logs/error.log');
     }
     $self->{started} = 1;
     for my $name (keys %{ $self->{ports} }) {
         my $port = $self->{ports}{$name};
         wait_for(sub {
-            IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+            IO::Socket::INET->new(PeerAddr => $self->addr, PeerPort => $port,
                                   Timeout => 1)
         }, 10) or die "nginx is not listening on $name ($port)";
     }
@@ -316,8 +324,9 @@ sub reload {
     $self->_release_ports;
     my %env = $self->_env;
     local @ENV{keys %env} = values %env;
-    system($NGINX, '-p', "$self->{prefix}/", '-c', $self->{conf},
-           '-e', "$self->{prefix}/logs/error.log", '-s', 'reload') == 0
+    system($self->nginx_cmd('-p', "$self->{prefix}/", '-c', $self->{conf},
+                            '-e', "$self->{prefix}/logs/error.log",
+                            '-s', 'reload')) == 0
         or die "reload failed";
 }
 
@@ -350,7 +359,8 @@ sub http {
     my ($self, $method, $path, %opt) = @_;
     my $port = $opt{port} || $self->port('http');
     my $http = HTTP::Tiny->new(timeout => 10, keep_alive => 0);
-    return $http->request($method, "http://127.0.0.1:$port$path",
+    my $addr = $self->addr;
+    return $http->request($method, "http://$addr:$port$path",
                           { headers => $opt{headers} || {} });
 }
 
@@ -471,29 +481,44 @@ sub flood_sample { "$TOP/build/bench/sample.flv" }
 sub flood {
     my ($self, $tag, @args) = @_;
     my $log = "$self->{prefix}/logs";
+    return $self->spawn("$log/flood-$tag.out", "$log/flood-$tag.err",
+                        flood_tool(), '--flv', flood_sample(), @args);
+}
+
+# Starts a command in the background, its output and errors to two files;
+# the harness stops it at the end.  Returns the pid.
+sub spawn {
+    my ($self, $out, $err, @cmd) = @_;
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
         open STDIN, '<', '/dev/null';
-        open STDOUT, '>', "$log/flood-$tag.out";
-        open STDERR, '>', "$log/flood-$tag.err";
-        exec flood_tool(), '--flv', flood_sample(), @args or exit 127;
+        open STDOUT, '>', $out;
+        open STDERR, '>', $err;
+        exec @cmd or exit 127;
     }
     push @{ $self->{pids} }, $pid;
     return $pid;
 }
 
-sub flood_finish {
-    my ($self, $tag, $pid, $timeout) = @_;
+# Waits (bounded) for a child the test started: its exit status, or -1
+# after killing it when it did not finish in time.
+sub finish_child {
+    my ($self, $pid, $timeout) = @_;
     my $status;
     wait_for(sub {
         my $r = waitpid($pid, WNOHANG);
         $status = $? >> 8 if $r == $pid;
         $r != 0;
-    }, $timeout || 30) or do {
-        kill 'KILL', $pid;
-        waitpid($pid, 0);
-        return (-1, {}, 'killed: did not finish in time');
-    };
+    }, $timeout || 30) and return $status;
+    kill 'KILL', $pid;
+    waitpid($pid, 0);
+    return -1;
+}
+
+sub flood_finish {
+    my ($self, $tag, $pid, $timeout) = @_;
+    my $status = $self->finish_child($pid, $timeout);
+    return (-1, {}, 'killed: did not finish in time') if $status == -1;
     my %sum = ($self->read_file("logs/flood-$tag.out") // '') =~ /(\w+)=(\S+)/g;
     return ($status, \%sum, $self->read_file("logs/flood-$tag.err"));
 }
