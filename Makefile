@@ -63,7 +63,7 @@ test: deps
 
 # the browser test (t/90-demo.t) needs web/'s dev dependency, playwright-core
 test-module: export VSTREAM_WEB_DEV = 1
-test-module: deps module vstreamctl tools
+test-module: deps module vstreamctl tools deb
 	prove -j$(PROVE_JOBS) t/
 
 # the tests that load the module, with it built with ASan and UBSan
