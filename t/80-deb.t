@@ -144,7 +144,7 @@ is($dep{'libnginx-mod-rtmp'}, "= $rtmp",
    "libnginx-mod-vstream depends on libnginx-mod-rtmp (= $rtmp)");
 ok(exists $dep{$_}, "libnginx-mod-vstream depends on $_ (shlibs)")
     for qw(libc6 libssl3 libcurl4 libjansson4);
-my $ctl_dep = `dpkg-deb -f $deb{vstreamctl} Depends`;
+chomp(my $ctl_dep = `dpkg-deb -f $deb{vstreamctl} Depends`);
 like($ctl_dep, qr/\blibcurl4\b.*\blibjansson4\b.*\blibssl3\b/,
      "vstreamctl depends on its libraries ($ctl_dep)");
 
@@ -158,6 +158,23 @@ unlike($files{'libnginx-mod-vstream'}, qr{ \./etc/}m, 'nothing is shipped in /et
 like($files{vstreamctl}, qr{ \./usr/bin/vstreamctl$}m, '/usr/bin/vstreamctl');
 like($files{vstreamctl}, qr{ \./usr/share/man/man1/vstreamctl\.1\.gz$}m,
      'vstreamctl.1');
+
+# The same package claiming another nginx-rtmp, then another nginx ABI: apt
+# refuses both (a simulation: nothing is installed).
+sub refused {
+    my ($what, $from, $to) = @_;
+    my $dir = "$tmp/other";
+    system("rm -rf $dir $tmp/other.deb");
+    my ($rc, $out) = sh("dpkg-deb -R $deb{'libnginx-mod-vstream'} $dir"
+        . " && sed -i 's/$from/$to/' $dir/DEBIAN/control"
+        . " && dpkg-deb -b $dir $tmp/other.deb");
+    is($rc, 0, "a copy depending on $to") or return diag($out);
+    ($rc, $out) = sh("$apt -s install $tmp/other.deb");
+    isnt($rc, 0, "apt refuses the module built for $what");
+    like($out, qr/Depends: \Q$to\E/, "for its dependency on $to") or diag($out);
+}
+refused('another nginx-rtmp', "libnginx-mod-rtmp (= $rtmp)", 'libnginx-mod-rtmp (= 1:1.2.1-1)');
+refused('another nginx', $abi, 'nginx-abi-1.22.0-1');
 
 # ---- nginx with the packages and without them ---------------------------------
 
