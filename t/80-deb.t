@@ -37,6 +37,11 @@ for my $tool (qw(dpkg-buildpackage dh dh_nginx lintian dpkg-repack)) {
         unless grep { -x "$_/$tool" } split /:/, $ENV{PATH};
 }
 
+# What this test changes must not reach the tests running beside it.
+my @readers = grep { !m{/80-deb\.t$} }
+    split /\n/, `grep -rl 'modules-enabled' $top/t 2>/dev/null`;
+is("@readers", '', 'no other test reads /etc/nginx/modules-enabled');
+
 my $tmp = tempdir('vstream-deb-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $t0 = time;
 
