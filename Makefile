@@ -1,6 +1,9 @@
 # vstream: the make targets README.md describes (Quick start, Building, Tests,
 # Benchmarks, Deploying on AWS).
-# Every target installs what it needs (deploy/deps.sh is quick when all is there).
+# Every target installs what it needs and no more: deploy/deps.sh with the
+# lists of deploy/packages/ named below (quick when all is there).  make test
+# installs every list, and nginx's own source (t/05-build-upstream.t, the
+# fuzzer's cidr target).
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -11,27 +14,46 @@ export VSTREAM_TOP := $(TOP)
 
 .PHONY: all deps module module-asan vstreamctl tools test test-module test-asan \
         test-terraform test-ansible test-fuzz demo bench inventory deploy destroy \
-        preflight tunnel clean
+        preflight tunnel clean deb deps-module deps-vstreamctl deps-tools deps-demo \
+        deps-bench deps-deb deps-fuzz
 
 all: module vstreamctl
 
 deps:
 	@deploy/deps.sh --sources
 
+deps-module:
+	@deploy/deps.sh base
+
+deps-vstreamctl:
+	@deploy/deps.sh base vstreamctl
+
+deps-tools deps-bench:
+	@deploy/deps.sh base bench
+
+deps-demo:
+	@deploy/deps.sh base vstreamctl demo
+
+deps-deb:
+	@deploy/deps.sh base vstreamctl deb
+
+deps-fuzz:
+	@deploy/deps.sh --sources base fuzz
+
 # The module for the installed Debian nginx: build/ngx_vstream_module.so.
-module: deps
+module: deps-module
 	@deploy/build-module.sh
 
 # The same module built with ASan and UBSan: build/asan/ngx_vstream_module.so.
-module-asan: deps
+module-asan: deps-module
 	@deploy/build-module.sh --asan
 
-vstreamctl: deps
+vstreamctl: deps-vstreamctl
 	@$(MAKE) --no-print-directory -C vstreamctl BUILD=$(BUILD)
 
 # Small tools the tests and benchmarks use (tools/: the light RTMP publisher,
 # the hostile RTMP client, the sample FLV).
-tools: deps
+tools: deps-tools
 	@$(MAKE) --no-print-directory -C tools BUILD=$(BUILD)
 
 test: deps
@@ -39,14 +61,16 @@ test: deps
 	@$(MAKE) --no-print-directory test-module test-asan test-fuzz test-terraform test-ansible
 	@echo "make test: all suites passed"
 
-test-module: module vstreamctl tools
+# the browser test (t/90-demo.t) needs web/'s dev dependency, playwright-core
+test-module: export VSTREAM_WEB_DEV = 1
+test-module: deps module vstreamctl tools deb
 	prove -j$(PROVE_JOBS) t/
 
 # the tests that load the module, with it built with ASan and UBSan
-test-asan: module-asan vstreamctl tools
+test-asan: deps module-asan vstreamctl tools
 	VSTREAM_ASAN=1 prove -j$(PROVE_JOBS) t/2*.t t/3*.t t/4[15-9]-*.t t/5[12]-*.t
 
-test-fuzz: deps
+test-fuzz: deps-fuzz
 	@deploy/fuzz.sh
 
 test-terraform:
@@ -55,13 +79,18 @@ test-terraform:
 test-ansible: module
 	@ansible/tests/run.sh
 
-demo: deps
+demo: deps-demo
 	@$(MAKE) --no-print-directory module vstreamctl
 	@deploy/demo.sh
 
-bench: deps
+bench: deps-bench
 	@$(MAKE) --no-print-directory module tools
 	@bench/run.sh
+
+# build/deb/libnginx-mod-vstream_VERSION_amd64.deb and vstreamctl_VERSION_amd64.deb
+# (README.md, "Debian packages").
+deb: deps-deb
+	@deploy/build-deb.sh
 
 inventory:
 	@deploy/aws.sh inventory

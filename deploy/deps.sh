@@ -3,9 +3,11 @@
 # nginx-rtmp-module source (the upstream tarball of Debian's source package
 # libnginx-mod-rtmp) for its headers.  Idempotent and quick when all is there.
 #
-#   deploy/deps.sh                 every list under deploy/packages/
-#   deploy/deps.sh base ansible    only those lists
-#   deploy/deps.sh --sources       also nginx's own orig tarball (upstream build test)
+#   deploy/deps.sh                 every list under deploy/packages/ (make test)
+#   deploy/deps.sh base ansible    only those lists (each make target names
+#                                  its own: see the Makefile's deps-* targets)
+#   deploy/deps.sh --sources       also nginx's own orig tarball (the upstream
+#                                  build test, the fuzzer's cidr target)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -7,6 +7,8 @@
 #
 # node_modules comes from `npm ci` (web/package-lock.json pins hls.js and
 # playwright-core, which the browser test uses); skipped when it is current.
+# The pages need hls.js only: `npm ci --omit=dev`, unless VSTREAM_WEB_DEV=1
+# (make test) asks for the dev dependencies too.
 # Runs on the controller of make deploy too: Linux or macOS (bash 3.2, BSD
 # tools; flock is used where it exists).
 set -euo pipefail
@@ -32,10 +34,13 @@ fi
 stamp=$web/node_modules/.package-lock.json
 exec 9>"${TMPDIR:-/tmp}/vstream-web-npm.lock"
 ! command -v flock >/dev/null || flock 9
+omit=(--omit=dev)
+[ "${VSTREAM_WEB_DEV:-0}" = 1 ] && omit=()
 if [ ! -f "$stamp" ] || [ "$web/package-lock.json" -nt "$stamp" ] ||
-   [ ! -f "$web/node_modules/hls.js/dist/hls.min.js" ]; then
-    say "npm ci"
-    (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >&2)
+   [ ! -f "$web/node_modules/hls.js/dist/hls.min.js" ] ||
+   { [ ${#omit[@]} -eq 0 ] && [ ! -f "$web/node_modules/playwright-core/package.json" ]; }; then
+    say "npm ci ${omit[*]:-}"
+    (cd "$web" && npm ci ${omit[@]+"${omit[@]}"} --no-audit --no-fund --loglevel=error >&2)
 fi
 exec 9>&-
 

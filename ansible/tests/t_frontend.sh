@@ -11,11 +11,24 @@ mk_scratch
 S=$scratch
 id=vsf$$
 ff_pid=
+# The role installs make deb's packages into this machine: put back what
+# was here (dpkg-repack saves packages of ours installed before).
+debs=(libnginx-mod-vstream vstreamctl)
+had=()
+for p in "${debs[@]}"; do
+    dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed && had+=("$p")
+done
+apt_q() { DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=120 "$@" >/dev/null 2>&1; }
 cleanup() {
     stop_bg "$ff_pid"
     stop_nginx "$S/nginx.pid"
     ip netns del $id 2>/dev/null
     ip link del ${id}h 2>/dev/null
+    if $vstream; then
+        apt_q purge "${debs[@]}"
+        [ ${#had[@]} -eq 0 ] || apt_q install "$S"/saved/*.deb ||
+            echo "# could not reinstall ${had[*]} from $S/saved" >&2
+    fi
     rm_scratch
 }
 trap cleanup EXIT
@@ -25,7 +38,7 @@ trap cleanup EXIT
 # (VSTREAM_ANSIBLE_NO_MODULE=1 forces that, for work on the roles alone.)
 vstream=true
 if [ -n "${VSTREAM_ANSIBLE_NO_MODULE:-}" ] ||
-    ! make -s -C "$top" -o deps module >"$S/make-module.log" 2>&1; then
+    ! make -s -C "$top" -o deps-module module >"$S/make-module.log" 2>&1; then
     vstream=false
     skip "frontend: build/ngx_vstream_module.so cannot be built ('make module' fails); nginx role runs without the module (nginx_vstream_enabled=false) and every module check is skipped"
 fi
@@ -71,7 +84,6 @@ all:
           nginx_rtmp_port: $rtmp_port
           nginx_conf_dir: $S/etc/nginx
           nginx_modules_enabled_dir: $S/etc/nginx/modules-enabled
-          nginx_modules_dir: $S/modules
           nginx_vstream_src_dir: $S/src
           nginx_hls_dir: $S/var/lib/vstream/hls
           nginx_log_dir: $S/log
@@ -81,6 +93,12 @@ all:
           nginx_worker_processes: 2
           nginx_manage_service: false
 INV
+
+if $vstream && [ ${#had[@]} -gt 0 ]; then
+    mkdir -p "$S/saved"
+    (cd "$S/saved" && dpkg-repack "${had[@]}" >/dev/null 2>&1) ||
+        { not_ok "frontend: dpkg-repack ${had[*]} (installed before the test; deploy/deps.sh deb)"; exit 1; }
+fi
 
 t0=$SECONDS
 if ! play "$S/run1.log" -i "$S/inventory.yml" frontend.yml; then
@@ -104,11 +122,15 @@ check "frontend: self-signed key is private (0600)" \
 rtmp_loads=$(cat "$S"/etc/nginx/modules-enabled/*.conf | grep -c '^[[:space:]]*load_module.*ngx_rtmp_module')
 check "frontend: nginx-rtmp is loaded exactly once ($rtmp_loads)" test "$rtmp_loads" = 1
 if $vstream; then
-    check "frontend: 60-mod-vstream.conf loads only our module" \
-        test "$(grep -c '^load_module' "$S/etc/nginx/modules-enabled/60-mod-vstream.conf")" = 1 -a \
-             "$(grep '^load_module' "$S/etc/nginx/modules-enabled/60-mod-vstream.conf")" = "load_module $S/modules/ngx_vstream_module.so;"
-    check "frontend: the module was built on the host with make module" \
-        cmp -s "$S/src/build/ngx_vstream_module.so" "$S/modules/ngx_vstream_module.so"
+    check "frontend: 60-mod-vstream.conf is the package's, loading only our module" \
+        test "$(readlink "$S/etc/nginx/modules-enabled/60-mod-vstream.conf")" = \
+             /usr/share/nginx/modules-available/mod-vstream.conf -a \
+             "$(grep -c '^load_module' "$S/etc/nginx/modules-enabled/60-mod-vstream.conf")" = 1
+    mod_deb=$(ls "$S"/src/build/deb/libnginx-mod-vstream_*.deb 2>/dev/null)
+    check "frontend: the packages were built on the host with make deb and installed" \
+        test -n "$mod_deb" -a "$(dpkg-query -W -f='${db:Status-Status}' libnginx-mod-vstream vstreamctl)" = installedinstalled
+    check "frontend: the installed module is the one built on the host" \
+        cmp -s <(dpkg-deb -I "$mod_deb" md5sums) "$(dpkg-query --control-path libnginx-mod-vstream md5sums)"
     check "frontend: vstream_ingest_allow is the private subnet" \
         grep -q "vstream_ingest_allow $net.0/24;" "$conf"
     check "frontend: vstream_hls_path is hls_path" \
