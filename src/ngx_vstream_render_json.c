@@ -163,6 +163,8 @@ ngx_vstream_json_header(ngx_vstream_wr_t *w, ngx_vstream_snapshot_t *snap,
     ngx_vstream_wr_num(w, ",\"hls_refused\":", t->hls_refused);
     ngx_vstream_wr_num(w, ",\"reaped\":", t->reaped);
     ngx_vstream_wr_num(w, ",\"admin_rejected\":", t->admin_rejected);
+    ngx_vstream_wr_num(w, ",\"bans\":", t->bans);
+    ngx_vstream_wr_num(w, ",\"bans_refused\":", t->bans_refused);
 
     ngx_vstream_wr_num(w, "},\"webhooks\":{\"delivered\":",
                        t->webhook_delivered);

@@ -337,6 +337,14 @@ ngx_vstream_prom_totals(ngx_vstream_wr_t *w, ngx_vstream_totals_t *t)
     ngx_vstream_prom_one(w, "vstream_admin_rejected_total",
                          t->admin_rejected);
 
+    ngx_vstream_prom_family(w, "vstream_bans", "gauge",
+                            "Stream names banned now.");
+    ngx_vstream_prom_one(w, "vstream_bans", t->bans);
+
+    ngx_vstream_prom_family(w, "vstream_bans_refused_total", "counter",
+                            "Bans refused: the ban table was full.");
+    ngx_vstream_prom_one(w, "vstream_bans_refused_total", t->bans_refused);
+
     ngx_vstream_prom_family(w, "vstream_hls_unmatched_requests_total",
                             "counter",
                             "HLS requests that matched no live stream.");

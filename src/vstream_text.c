@@ -430,7 +430,7 @@ void
 vstream_admin_route(const unsigned char *path, size_t len,
     vstream_method_e method, vstream_admin_route_t *rt)
 {
-    int                   get;
+    int                   get, bans;
     const unsigned char  *p, *last, *slash;
 
     memset(rt, 0, sizeof(vstream_admin_route_t));
@@ -457,14 +457,29 @@ vstream_admin_route(const unsigned char *path, size_t len,
         return;
     }
 
-    rt->status = 404;
-    rt->message = "no such resource";
+    if (len == 4 && memcmp(path, "bans", 4) == 0) {
+        if (!get) {
+            rt->status = 405;
+            rt->message = "method not allowed";
+            rt->allow = "GET, HEAD";
+            return;
+        }
 
-    if (len <= 8 || memcmp(path, "streams/", 8) != 0) {
+        rt->status = 200;
+        rt->route = VSTREAM_ROUTE_BANS;
         return;
     }
 
-    p = path + 8;
+    rt->status = 404;
+    rt->message = "no such resource";
+
+    bans = (len > 5 && memcmp(path, "bans/", 5) == 0);
+
+    if (!bans && (len <= 8 || memcmp(path, "streams/", 8) != 0)) {
+        return;
+    }
+
+    p = path + (bans ? 5 : 8);
     last = path + len;
     slash = memchr(p, '/', last - p);
 
@@ -484,6 +499,21 @@ vstream_admin_route(const unsigned char *path, size_t len,
         || !vstream_name_is_safe(rt->name, rt->name_len))
     {
         rt->message = "no such stream";
+        return;
+    }
+
+    if (bans) {
+        if (method == VSTREAM_METHOD_PUT || method == VSTREAM_METHOD_DELETE) {
+            rt->status = 200;
+            rt->message = NULL;
+            rt->route = (method == VSTREAM_METHOD_PUT) ? VSTREAM_ROUTE_BAN
+                                                       : VSTREAM_ROUTE_UNBAN;
+            return;
+        }
+
+        rt->status = 405;
+        rt->message = "method not allowed";
+        rt->allow = "PUT, DELETE";
         return;
     }
 

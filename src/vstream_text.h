@@ -114,7 +114,8 @@ typedef enum {
     VSTREAM_METHOD_GET = 0,
     VSTREAM_METHOD_HEAD,
     VSTREAM_METHOD_DELETE,
-    VSTREAM_METHOD_OTHER
+    VSTREAM_METHOD_OTHER,
+    VSTREAM_METHOD_PUT
 } vstream_method_e;
 
 
@@ -123,7 +124,10 @@ typedef enum {
     VSTREAM_ROUTE_STATUS,
     VSTREAM_ROUTE_METRICS,
     VSTREAM_ROUTE_STREAM,                /* GET/HEAD of app/name */
-    VSTREAM_ROUTE_DROP                   /* DELETE of app/name */
+    VSTREAM_ROUTE_DROP,                  /* DELETE of app/name */
+    VSTREAM_ROUTE_BANS,                  /* GET/HEAD of bans */
+    VSTREAM_ROUTE_BAN,                   /* PUT of bans/app/name */
+    VSTREAM_ROUTE_UNBAN                  /* DELETE of bans/app/name */
 } vstream_route_e;
 
 
@@ -141,7 +145,8 @@ typedef struct {
 
 /*
  * Routes path (the URI below the location's prefix; leading slashes are
- * skipped): "status", "metrics", "streams/APP/NAME".  An unknown path is
+ * skipped): "status", "metrics", "streams/APP/NAME", "bans",
+ * "bans/APP/NAME".  An unknown path is
  * 404 whatever the method; a known one with a method it does not take is
  * 405 with the methods it takes in allow.
  */

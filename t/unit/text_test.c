@@ -513,6 +513,20 @@ t_routes(void)
          "route: a name that could never publish is 404");
     t_ok(t_route("", VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE, 404, NULL),
          "route: the prefix alone is 404");
+    t_ok(t_route("bans", VSTREAM_METHOD_GET, VSTREAM_ROUTE_BANS, 200, NULL),
+         "route: GET bans");
+    t_ok(t_route("bans", VSTREAM_METHOD_PUT, VSTREAM_ROUTE_NONE, 405,
+                 "GET, HEAD"), "route: PUT bans is 405");
+    t_ok(t_route("bans/live/cam1", VSTREAM_METHOD_PUT, VSTREAM_ROUTE_BAN,
+                 200, NULL), "route: PUT a ban");
+    t_ok(t_route("bans/live/cam1", VSTREAM_METHOD_DELETE, VSTREAM_ROUTE_UNBAN,
+                 200, NULL), "route: DELETE a ban");
+    t_ok(t_route("bans/live/cam1", VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE,
+                 405, "PUT, DELETE"), "route: GET a ban is 405");
+    t_ok(t_route("bans/live/..", VSTREAM_METHOD_PUT, VSTREAM_ROUTE_NONE,
+                 404, NULL), "route: a ban of a name that could never publish");
+    t_ok(t_route("streams/live/cam1", VSTREAM_METHOD_PUT, VSTREAM_ROUTE_NONE,
+                 405, "GET, HEAD, DELETE"), "route: PUT a stream is 405");
 
     p = t_copy(T_LIT("/streams/live/cam1"));
     vstream_admin_route(p, 18, VSTREAM_METHOD_GET, &rt);
