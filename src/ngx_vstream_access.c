@@ -116,8 +116,9 @@ ngx_vstream_access_addr(ngx_vstream_access_t *va, struct sockaddr *sa)
 
 
 /*
- * vstream_ingest_secret_file: one key a line, "KID SECRET", or a file of
- * one line without white space, the bare secret of keys without a kid.
+ * vstream_ingest_secret_file: one key a line, "KID SECRET".  A file of one
+ * line that is not of that form (no white space, or a first word that is
+ * no key id) is the bare secret of keys without a kid, as before key ids.
  * The file is read as every secret file is (ngx_vstream_read_secret: mode
  * 0600, at most 4 KiB); a bad line fails the configuration naming the file,
  * the line and why, never what the line holds.
@@ -177,7 +178,7 @@ ngx_int_t
 ngx_vstream_access_parse_keys(u_char *p, size_t len, ngx_array_t *keys,
     ngx_uint_t *line, char **err)
 {
-    u_char             *last, *eol, *end, *s;
+    u_char             *last, *eol, *end, *s, *start;
     ngx_uint_t          n, i, lines;
     ngx_vstream_key_t  *key, *k;
 
@@ -185,7 +186,7 @@ ngx_vstream_access_parse_keys(u_char *p, size_t len, ngx_array_t *keys,
     lines = 0;
     *line = 0;
 
-    /* the lines that are not blank: one without a blank in it is bare */
+    /* the lines that are not blank */
 
     for (s = p; s < last; s = eol + 1) {
         eol = ngx_strlchr(s, last, '\n');
@@ -211,6 +212,7 @@ ngx_vstream_access_parse_keys(u_char *p, size_t len, ngx_array_t *keys,
         }
 
         end = eol;
+        start = s;
 
         while (s < end && (*s == ' ' || *s == '\t')) {
             s++;
@@ -240,14 +242,17 @@ ngx_vstream_access_parse_keys(u_char *p, size_t len, ngx_array_t *keys,
 
         key->kid.len = s - key->kid.data;
 
-        if (s == end) {
-            if (lines == 1) {
-                /* the bare secret of a one-key file, as before key ids */
-                key->secret = key->kid;
-                key->kid.len = 0;
-                return NGX_OK;
-            }
+        if (lines == 1
+            && (s == end || !ngx_vstream_access_kid_is_valid(&key->kid)))
+        {
+            /* the bare secret of a one-line file, as before key ids */
+            key->secret.data = start;
+            key->secret.len = end - start;
+            key->kid.len = 0;
+            return NGX_OK;
+        }
 
+        if (s == end) {
             *err = "expected \"KID SECRET\" (a key id, white space, "
                    "the secret)";
             return NGX_ERROR;
@@ -350,7 +355,8 @@ ngx_vstream_access_key(ngx_vstream_access_t *va, ngx_str_t *app,
 
     for (i = 0; i < va->keys->nelts; i++) {
         if (k[i].kid.len == kid.len
-            && ngx_strncmp(k[i].kid.data, kid.data, kid.len) == 0)
+            && (kid.len == 0
+                || ngx_strncmp(k[i].kid.data, kid.data, kid.len) == 0))
         {
             key = &k[i];
             break;

@@ -74,9 +74,21 @@ void vstreamctl_http_refused(const char *shown,
 int vstreamctl_status_show(const char *shown, const vstreamctl_buf_t *body,
     int raw);
 
+/* vstreamctl_bans.c */
+#define VSTREAMCTL_BAN_MAX          (30LL * 24 * 3600)
+
+int vstreamctl_bans_show(const char *shown, const vstreamctl_buf_t *body,
+    int raw);
+
 /* vstreamctl_sign.c */
+#define VSTREAMCTL_KID_MAX          8
+
+int vstreamctl_sign_key(const vstreamctl_buf_t *file, const char *path,
+    const char *want, vstreamctl_buf_t *secret, char *kid);
+int vstreamctl_kid_check(const char *kid);
 int vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
-    const char *stream, long long exp, char *sig, size_t size);
+    const char *stream, long long exp, const char *kid, char *sig,
+    size_t size);
 int vstreamctl_sign_url(const char *base, const char *app,
     const char *stream, char **prefix);
 

@@ -1,7 +1,10 @@
 
 /*
  * vstreamctl: signed publish keys, as the module checks them:
- * SIG = base64url, no padding, of HMAC-SHA256(secret, "APP/STREAM:EXP").
+ * SIG = base64url, no padding, of HMAC-SHA256(secret, "APP/STREAM:EXP"),
+ * or with a key id of HMAC-SHA256(its secret, "APP/STREAM:EXP:KID").  The
+ * secret file is read by the module's rules: lines "KID SECRET", or one
+ * line that is not of that form, the bare secret.
  */
 
 
@@ -18,11 +21,157 @@
 
 static size_t vstreamctl_base64url(char *dst, const unsigned char *src,
     size_t len);
+static int vstreamctl_kid_valid(const char *p, size_t len);
+
+
+/*
+ * The key of the secret file to sign with: the one of id "want", or the
+ * last of the file when want is NULL.  secret points into file; kid gets
+ * the key id ("" for a bare secret), at most VSTREAMCTL_KID_MAX bytes.
+ */
+
+int
+vstreamctl_sign_key(const vstreamctl_buf_t *file, const char *path,
+    const char *want, vstreamctl_buf_t *secret, char *kid)
+{
+    char         *p, *last, *eol, *end, *word, *start;
+    size_t        lines, n, klen;
+    char          shown[VSTREAMCTL_SHOWN_MAX];
+
+    vstreamctl_sanitize(shown, sizeof(shown), path);
+
+    last = file->data + file->len;
+    lines = 0;
+
+    for (p = file->data; p < last; p = eol + 1) {
+        eol = memchr(p, '\n', (size_t) (last - p));
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        while (p < eol && (*p == ' ' || *p == '\t' || *p == '\r')) {
+            p++;
+        }
+
+        lines += (p < eol);
+    }
+
+    secret->data = NULL;
+    kid[0] = '\0';
+
+    for (p = file->data, n = 1; p < last; p = eol + 1, n++) {
+        eol = memchr(p, '\n', (size_t) (last - p));
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        start = p;
+        end = eol;
+
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        while (end > p
+               && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        {
+            end--;
+        }
+
+        if (p == end) {
+            continue;
+        }
+
+        word = p;
+
+        while (p < end && *p != ' ' && *p != '\t') {
+            p++;
+        }
+
+        klen = (size_t) (p - word);
+
+        if (lines == 1 && (p == end || !vstreamctl_kid_valid(word, klen))) {
+            if (want != NULL) {
+                vstreamctl_error("secret file %s holds one secret without "
+                                 "a key id: sign without --kid", shown);
+                return VSTREAMCTL_USAGE;
+            }
+
+            secret->data = start;
+            secret->len = (size_t) (end - start);
+
+            return VSTREAMCTL_OK;
+        }
+
+        if (p == end || !vstreamctl_kid_valid(word, klen)) {
+            vstreamctl_error("secret file %s, line %zu: expected \"KID "
+                             "SECRET\", KID 1 to %d of A-Z, a-z, 0-9", shown,
+                             n, VSTREAMCTL_KID_MAX);
+            return VSTREAMCTL_USAGE;
+        }
+
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+
+        if (want == NULL
+            || (strlen(want) == klen && strncmp(want, word, klen) == 0))
+        {
+            memcpy(kid, word, klen);
+            kid[klen] = '\0';
+            secret->data = p;
+            secret->len = (size_t) (end - p);
+        }
+    }
+
+    if (secret->data == NULL) {
+        if (want != NULL) {
+            vstreamctl_sanitize(shown, sizeof(shown), want);
+            vstreamctl_error("no key \"%s\" in the secret file", shown);
+
+        } else {
+            vstreamctl_error("secret file %s holds no key", shown);
+        }
+
+        return VSTREAMCTL_USAGE;
+    }
+
+    return VSTREAMCTL_OK;
+}
+
+
+static int
+vstreamctl_kid_valid(const char *p, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > VSTREAMCTL_KID_MAX) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'A' && p[i] <= 'Z')
+              || (p[i] >= 'a' && p[i] <= 'z')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+int
+vstreamctl_kid_check(const char *kid)
+{
+    return vstreamctl_kid_valid(kid, strlen(kid));
+}
 
 
 int
 vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
-    const char *stream, long long exp, char *sig, size_t size)
+    const char *stream, long long exp, const char *kid, char *sig,
+    size_t size)
 {
     int            len;
     char          *msg;
@@ -35,7 +184,7 @@ vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
         return VSTREAMCTL_FAIL;
     }
 
-    msg_size = strlen(app) + strlen(stream) + 32;
+    msg_size = strlen(app) + strlen(stream) + VSTREAMCTL_KID_MAX + 32;
 
     msg = malloc(msg_size);
     if (msg == NULL) {
@@ -43,7 +192,12 @@ vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
         return VSTREAMCTL_FAIL;
     }
 
-    len = snprintf(msg, msg_size, "%s/%s:%lld", app, stream, exp);
+    if (kid != NULL && kid[0] != '\0') {
+        len = snprintf(msg, msg_size, "%s/%s:%lld:%s", app, stream, exp, kid);
+
+    } else {
+        len = snprintf(msg, msg_size, "%s/%s:%lld", app, stream, exp);
+    }
 
     if (HMAC(EVP_sha256(), secret->data, (int) secret->len,
              (unsigned char *) msg, (size_t) len, md, &md_len)
