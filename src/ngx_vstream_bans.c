@@ -3,7 +3,9 @@
  * vstream: bans of stream names.  A bounded table in the shared zone, so
  * every worker refuses a banned name and a reload (which reuses the zone)
  * keeps the bans.  A ban ends by itself: expired entries are removed by
- * whatever touches the table next, under the same lock.
+ * whatever touches the table next, under the same lock.  Times are whole
+ * seconds; a ban ends once "until" is past, so it lasts at least as long
+ * as asked (at most a second more).
  */
 
 
@@ -58,7 +60,7 @@ ngx_vstream_bans_expire_locked(ngx_vstream_shm_t *shm, time_t now)
         next = ngx_queue_next(q);
         ban = ngx_queue_data(q, ngx_vstream_ban_t, queue);
 
-        if (ban->until <= now) {
+        if (ban->until < now) {
             ngx_vstream_bans_free_locked(shm, ban);
         }
     }
