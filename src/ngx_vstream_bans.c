@@ -35,6 +35,8 @@ static ngx_vstream_ban_t *ngx_vstream_bans_find_locked(
     ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name, uint32_t hash);
 static void ngx_vstream_bans_free_locked(ngx_vstream_shm_t *shm,
     ngx_vstream_ban_t *ban);
+static ngx_vstream_ban_t *ngx_vstream_bans_lock(ngx_vstream_shm_t *shm,
+    ngx_str_t *app, ngx_str_t *name, uint32_t *hash);
 
 
 /*
@@ -105,18 +107,23 @@ ngx_vstream_bans_free_locked(ngx_vstream_shm_t *shm, ngx_vstream_ban_t *ban)
 }
 
 
-static uint32_t
-ngx_vstream_bans_hash(ngx_str_t *app, ngx_str_t *name)
+/* takes the lock, removes what expired, finds app/name (NULL: none) */
+
+static ngx_vstream_ban_t *
+ngx_vstream_bans_lock(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    ngx_str_t *name, uint32_t *hash)
 {
-    uint32_t  hash;
+    ngx_crc32_init(*hash);
+    ngx_crc32_update(hash, app->data, app->len);
+    ngx_crc32_update(hash, (u_char *) "/", 1);
+    ngx_crc32_update(hash, name->data, name->len);
+    ngx_crc32_final(*hash);
 
-    ngx_crc32_init(hash);
-    ngx_crc32_update(&hash, app->data, app->len);
-    ngx_crc32_update(&hash, (u_char *) "/", 1);
-    ngx_crc32_update(&hash, name->data, name->len);
-    ngx_crc32_final(hash);
+    ngx_shmtx_lock(&shm->shpool->mutex);
 
-    return hash;
+    ngx_vstream_bans_expire_locked(shm, ngx_time());
+
+    return ngx_vstream_bans_find_locked(shm, app, name, *hash);
 }
 
 
@@ -133,13 +140,7 @@ ngx_vstream_bans_add(ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name,
     uint32_t            hash;
     ngx_vstream_ban_t  *ban;
 
-    hash = ngx_vstream_bans_hash(app, name);
-
-    ngx_shmtx_lock(&shm->shpool->mutex);
-
-    ngx_vstream_bans_expire_locked(shm, ngx_time());
-
-    ban = ngx_vstream_bans_find_locked(shm, app, name, hash);
+    ban = ngx_vstream_bans_lock(shm, app, name, &hash);
 
     if (ban) {
         *prev = ban->until;
@@ -191,13 +192,7 @@ ngx_vstream_bans_remove(ngx_vstream_shm_t *shm, ngx_str_t *app,
     uint32_t            hash;
     ngx_vstream_ban_t  *ban;
 
-    hash = ngx_vstream_bans_hash(app, name);
-
-    ngx_shmtx_lock(&shm->shpool->mutex);
-
-    ngx_vstream_bans_expire_locked(shm, ngx_time());
-
-    ban = ngx_vstream_bans_find_locked(shm, app, name, hash);
+    ban = ngx_vstream_bans_lock(shm, app, name, &hash);
 
     if (ban) {
         ngx_vstream_bans_free_locked(shm, ban);
@@ -223,13 +218,7 @@ ngx_vstream_bans_check(ngx_vstream_shm_t *shm, ngx_str_t *app,
         return 0;
     }
 
-    hash = ngx_vstream_bans_hash(app, name);
-
-    ngx_shmtx_lock(&shm->shpool->mutex);
-
-    ngx_vstream_bans_expire_locked(shm, ngx_time());
-
-    ban = ngx_vstream_bans_find_locked(shm, app, name, hash);
+    ban = ngx_vstream_bans_lock(shm, app, name, &hash);
 
     ngx_shmtx_unlock(&shm->shpool->mutex);
 

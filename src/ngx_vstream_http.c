@@ -87,6 +87,9 @@ static ngx_int_t ngx_http_vstream_drop_ban(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vstream_ban(ngx_http_request_t *r,
     ngx_vstream_shm_t *shm, ngx_uint_t route, ngx_str_t *app,
     ngx_str_t *name);
+static ngx_int_t ngx_http_vstream_ban_add(ngx_http_request_t *r,
+    ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name, time_t seconds,
+    time_t *prev);
 static time_t ngx_http_vstream_ban_seconds(ngx_http_request_t *r,
     char *arg);
 static ngx_int_t ngx_http_vstream_send(ngx_http_request_t *r,
@@ -470,14 +473,9 @@ ngx_http_vstream_drop_ban(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
                                       "from 1 to 2592000 (30 days)");
     }
 
-    rc = ngx_vstream_bans_add(shm, app, name, ngx_time() + seconds, &prev);
+    rc = ngx_http_vstream_ban_add(r, shm, app, name, seconds, &prev);
 
     if (rc == NGX_BUSY) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vstream: the ban table is full (%d bans or the "
-                      "zone): \"%V/%V\" not banned nor dropped",
-                      NGX_VSTREAM_BANS_MAX, app, name);
-
         return ngx_http_vstream_error(r, NULL, NGX_HTTP_INSUFFICIENT_STORAGE,
                                       "the ban table is full; the "
                                       "publisher was not dropped");
@@ -540,14 +538,9 @@ ngx_http_vstream_ban(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
                                       "2592000 (30 days)");
     }
 
-    rc = ngx_vstream_bans_add(shm, app, name, ngx_time() + seconds, &prev);
+    rc = ngx_http_vstream_ban_add(r, shm, app, name, seconds, &prev);
 
     if (rc == NGX_BUSY) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "vstream: the ban table is full (%d bans or the "
-                      "zone): \"%V/%V\" not banned",
-                      NGX_VSTREAM_BANS_MAX, app, name);
-
         return ngx_http_vstream_error(r, NULL, NGX_HTTP_INSUFFICIENT_STORAGE,
                                       "the ban table is full");
     }
@@ -563,6 +556,27 @@ ngx_http_vstream_ban(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
 
     return ngx_http_vstream_message(r, NGX_HTTP_OK, "status",
                                     "the ban is updated");
+}
+
+
+/* a full table (NGX_BUSY) is logged here, counted by the table */
+
+static ngx_int_t
+ngx_http_vstream_ban_add(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
+    ngx_str_t *app, ngx_str_t *name, time_t seconds, time_t *prev)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_vstream_bans_add(shm, app, name, ngx_time() + seconds, prev);
+
+    if (rc == NGX_BUSY) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vstream: the ban table is full (%d bans, or the "
+                      "zone): \"%V/%V\" not banned",
+                      NGX_VSTREAM_BANS_MAX, app, name);
+    }
+
+    return rc;
 }
 
 

@@ -443,7 +443,8 @@ vstream_admin_route(const unsigned char *path, size_t len,
     get = (method == VSTREAM_METHOD_GET || method == VSTREAM_METHOD_HEAD);
 
     if ((len == 6 && memcmp(path, "status", 6) == 0)
-        || (len == 7 && memcmp(path, "metrics", 7) == 0))
+        || (len == 7 && memcmp(path, "metrics", 7) == 0)
+        || (len == 4 && memcmp(path, "bans", 4) == 0))
     {
         if (!get) {
             rt->status = 405;
@@ -453,20 +454,8 @@ vstream_admin_route(const unsigned char *path, size_t len,
         }
 
         rt->status = 200;
-        rt->route = (len == 6) ? VSTREAM_ROUTE_STATUS : VSTREAM_ROUTE_METRICS;
-        return;
-    }
-
-    if (len == 4 && memcmp(path, "bans", 4) == 0) {
-        if (!get) {
-            rt->status = 405;
-            rt->message = "method not allowed";
-            rt->allow = "GET, HEAD";
-            return;
-        }
-
-        rt->status = 200;
-        rt->route = VSTREAM_ROUTE_BANS;
+        rt->route = (len == 6) ? VSTREAM_ROUTE_STATUS
+                    : (len == 7) ? VSTREAM_ROUTE_METRICS : VSTREAM_ROUTE_BANS;
         return;
     }
 

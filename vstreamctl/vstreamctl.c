@@ -87,6 +87,8 @@ static int vstreamctl_option_applies(int opt, vstreamctl_cmd_e cmd);
 static int vstreamctl_unknown_option(char **argv, int optopt_char);
 static void vstreamctl_version(void);
 static int vstreamctl_status(vstreamctl_opts_t *opts);
+static int vstreamctl_get(vstreamctl_opts_t *opts, const char *path,
+    int (*show)(const char *shown, const vstreamctl_buf_t *body, int raw));
 static int vstreamctl_target(vstreamctl_opts_t *opts);
 static void vstreamctl_target_done(vstreamctl_opts_t *opts,
     const char *target, long status);
@@ -640,6 +642,16 @@ vstreamctl_admin_setup(vstreamctl_opts_t *opts, char **base,
 static int
 vstreamctl_status(vstreamctl_opts_t *opts)
 {
+    return vstreamctl_get(opts, "/status", vstreamctl_status_show);
+}
+
+
+/* GET URL/PATH, the body shown by show() when the answer is 200 */
+
+static int
+vstreamctl_get(vstreamctl_opts_t *opts, const char *path,
+    int (*show)(const char *shown, const vstreamctl_buf_t *body, int raw))
+{
     int                     rc;
     char                   *base, *url;
     size_t                  size;
@@ -653,7 +665,7 @@ vstreamctl_status(vstreamctl_opts_t *opts)
         return rc;
     }
 
-    size = strlen(base) + sizeof("/status");
+    size = strlen(base) + strlen(path) + 1;
 
     url = malloc(size);
     if (url == NULL) {
@@ -663,14 +675,14 @@ vstreamctl_status(vstreamctl_opts_t *opts)
         return VSTREAMCTL_FAIL;
     }
 
-    snprintf(url, size, "%s/status", base);
+    snprintf(url, size, "%s%s", base, path);
     vstreamctl_http_shown(shown, sizeof(shown), url);
 
     rc = vstreamctl_http_request(&conf, "GET", url, &resp);
 
     if (rc == VSTREAMCTL_OK) {
         if (resp.status == 200) {
-            rc = vstreamctl_status_show(shown, &resp.body, opts->json);
+            rc = show(shown, &resp.body, opts->json);
 
         } else {
             vstreamctl_http_refused(shown, &resp, token.data != NULL);
@@ -825,51 +837,7 @@ vstreamctl_target_done(vstreamctl_opts_t *opts, const char *target,
 static int
 vstreamctl_bans(vstreamctl_opts_t *opts)
 {
-    int                     rc;
-    char                   *base, *url;
-    size_t                  size;
-    vstreamctl_buf_t        token;
-    vstreamctl_http_conf_t  conf;
-    vstreamctl_http_resp_t  resp;
-    char                    shown[VSTREAMCTL_SHOWN_MAX];
-
-    rc = vstreamctl_admin_setup(opts, &base, &token, &conf);
-    if (rc != VSTREAMCTL_OK) {
-        return rc;
-    }
-
-    size = strlen(base) + sizeof("/bans");
-
-    url = malloc(size);
-    if (url == NULL) {
-        vstreamctl_secret_free(&token);
-        free(base);
-        vstreamctl_error("out of memory");
-        return VSTREAMCTL_FAIL;
-    }
-
-    snprintf(url, size, "%s/bans", base);
-    vstreamctl_http_shown(shown, sizeof(shown), url);
-
-    rc = vstreamctl_http_request(&conf, "GET", url, &resp);
-
-    if (rc == VSTREAMCTL_OK) {
-        if (resp.status == 200) {
-            rc = vstreamctl_bans_show(shown, &resp.body, opts->json);
-
-        } else {
-            vstreamctl_http_refused(shown, &resp, token.data != NULL);
-            rc = VSTREAMCTL_FAIL;
-        }
-
-        vstreamctl_http_resp_free(&resp);
-    }
-
-    vstreamctl_secret_free(&token);
-    free(url);
-    free(base);
-
-    return rc;
+    return vstreamctl_get(opts, "/bans", vstreamctl_bans_show);
 }
 
 

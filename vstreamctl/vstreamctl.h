@@ -73,6 +73,9 @@ void vstreamctl_http_refused(const char *shown,
 /* vstreamctl_status.c */
 int vstreamctl_status_show(const char *shown, const vstreamctl_buf_t *body,
     int raw);
+struct json_t *vstreamctl_json_load(const char *shown,
+    const vstreamctl_buf_t *body);
+void vstreamctl_print_raw(const vstreamctl_buf_t *body);
 
 /* vstreamctl_bans.c */
 #define VSTREAMCTL_BAN_MAX          (30LL * 24 * 3600)

@@ -25,16 +25,10 @@ int
 vstreamctl_bans_show(const char *shown, const vstreamctl_buf_t *body,
     int raw)
 {
-    json_t        *doc;
-    json_error_t   err;
-    char           text[VSTREAMCTL_SHOWN_MAX];
+    json_t  *doc;
 
-    doc = json_loadb(body->data != NULL ? body->data : "", body->len, 0,
-                     &err);
+    doc = vstreamctl_json_load(shown, body);
     if (doc == NULL) {
-        vstreamctl_sanitize(text, sizeof(text), err.text);
-        vstreamctl_error("bad JSON from %s: %s (line %d, column %d)", shown,
-                         text, err.line, err.column);
         return VSTREAMCTL_FAIL;
     }
 
@@ -45,11 +39,7 @@ vstreamctl_bans_show(const char *shown, const vstreamctl_buf_t *body,
     }
 
     if (raw) {
-        fwrite(body->data, 1, body->len, stdout);
-
-        if (body->data[body->len - 1] != '\n') {
-            fputc('\n', stdout);
-        }
+        vstreamctl_print_raw(body);
 
     } else {
         vstreamctl_bans_table(doc);
