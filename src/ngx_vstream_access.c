@@ -17,7 +17,6 @@
 #include "vstream_text.h"
 
 
-static ngx_int_t ngx_vstream_access_kid_is_valid(ngx_str_t *kid);
 static ngx_int_t ngx_vstream_access_args(ngx_str_t *args, ngx_str_t *exp,
     ngx_str_t *kid, ngx_str_t *sig);
 
@@ -116,9 +115,9 @@ ngx_vstream_access_addr(ngx_vstream_access_t *va, struct sockaddr *sa)
 
 
 /*
- * vstream_ingest_secret_file: one key a line, "KID SECRET".  A file of one
- * line that is not of that form (no white space, or a first word that is
- * no key id) is the bare secret of keys without a kid, as before key ids.
+ * vstream_ingest_secret_file: one key a line, "KID SECRET", or a file of
+ * one bare secret, by the rules of vstream_keys_next() (vstream_text.h),
+ * which vstreamctl sign follows too.
  * The file is read as every secret file is (ngx_vstream_read_secret: mode
  * 0600, at most 4 KiB); a bad line fails the configuration naming the file,
  * the line and why, never what the line holds.
@@ -178,141 +177,41 @@ ngx_int_t
 ngx_vstream_access_parse_keys(u_char *p, size_t len, ngx_array_t *keys,
     ngx_uint_t *line, char **err)
 {
-    u_char             *last, *eol, *end, *s, *start;
-    ngx_uint_t          n, i, lines;
-    ngx_vstream_key_t  *key, *k;
+    ngx_int_t           rc;
+    const char         *why;
+    vstream_key_t       k;
+    vstream_keys_t      it;
+    ngx_vstream_key_t  *key;
 
-    last = p + len;
-    lines = 0;
-    *line = 0;
+    vstream_keys_init(&it, p, len);
 
-    /* the lines that are not blank */
-
-    for (s = p; s < last; s = eol + 1) {
-        eol = ngx_strlchr(s, last, '\n');
-        if (eol == NULL) {
-            eol = last;
-        }
-
-        while (s < eol && (*s == ' ' || *s == '\t' || *s == '\r')) {
-            s++;
-        }
-
-        if (s < eol) {
-            lines++;
-        }
-    }
-
-    for (s = p, n = 1; s < last; s = eol + 1, n++) {
-        *line = n;
-
-        eol = ngx_strlchr(s, last, '\n');
-        if (eol == NULL) {
-            eol = last;
-        }
-
-        end = eol;
-        start = s;
-
-        while (s < end && (*s == ' ' || *s == '\t')) {
-            s++;
-        }
-
-        while (end > s
-               && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-        {
-            end--;
-        }
-
-        if (s == end) {
-            continue;
-        }
-
+    while ((rc = vstream_keys_next(&it, &k, &why)) == 1) {
         key = ngx_array_push(keys);
         if (key == NULL) {
+            *line = k.line;
             *err = "out of memory";
             return NGX_ERROR;
         }
 
-        key->kid.data = s;
+        key->kid.data = (u_char *) k.kid;
+        key->kid.len = k.kid_len;
+        key->secret.data = (u_char *) k.secret;
+        key->secret.len = k.secret_len;
+    }
 
-        while (s < end && *s != ' ' && *s != '\t') {
-            s++;
-        }
-
-        key->kid.len = s - key->kid.data;
-
-        if (lines == 1
-            && (s == end || !ngx_vstream_access_kid_is_valid(&key->kid)))
-        {
-            /* the bare secret of a one-line file, as before key ids */
-            key->secret.data = start;
-            key->secret.len = end - start;
-            key->kid.len = 0;
-            return NGX_OK;
-        }
-
-        if (s == end) {
-            *err = "expected \"KID SECRET\" (a key id, white space, "
-                   "the secret)";
-            return NGX_ERROR;
-        }
-
-        if (!ngx_vstream_access_kid_is_valid(&key->kid)) {
-            *err = "invalid key id, it must be 1 to 8 of A-Z, a-z, 0-9";
-            return NGX_ERROR;
-        }
-
-        while (*s == ' ' || *s == '\t') {
-            s++;
-        }
-
-        key->secret.data = s;
-        key->secret.len = end - s;
-
-        k = keys->elts;
-
-        for (i = 0; i + 1 < keys->nelts; i++) {
-            if (k[i].kid.len == key->kid.len
-                && ngx_strncmp(k[i].kid.data, key->kid.data, key->kid.len)
-                   == 0)
-            {
-                *err = "duplicate key id";
-                return NGX_ERROR;
-            }
-        }
+    if (rc == -1) {
+        *line = k.line;
+        *err = (char *) why;
+        return NGX_ERROR;
     }
 
     if (keys->nelts == 0) {
+        *line = 1;
         *err = "no key";
         return NGX_ERROR;
     }
 
     return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_vstream_access_kid_is_valid(ngx_str_t *kid)
-{
-    size_t  i;
-    u_char  c;
-
-    if (kid->len == 0 || kid->len > NGX_VSTREAM_KID_MAX) {
-        return 0;
-    }
-
-    for (i = 0; i < kid->len; i++) {
-        c = kid->data[i];
-
-        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')
-              || (c >= 'a' && c <= 'z')))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -346,7 +245,7 @@ ngx_vstream_access_key(ngx_vstream_access_t *va, ngx_str_t *app,
         return NGX_VSTREAM_DENY_BAD_ARGS;
     }
 
-    if (kid.data && !ngx_vstream_access_kid_is_valid(&kid)) {
+    if (kid.data && !vstream_kid_is_valid(kid.data, kid.len)) {
         return NGX_VSTREAM_DENY_BAD_ARGS;
     }
 

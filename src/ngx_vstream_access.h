@@ -17,7 +17,7 @@
 #define NGX_VSTREAM_MAX_TTL_DEFAULT  86400
 
 /* a key id: 1 to 8 of [A-Za-z0-9], short to fit nginx-rtmp's 255 bytes */
-#define NGX_VSTREAM_KID_MAX          8
+#define NGX_VSTREAM_KID_MAX          VSTREAM_KID_MAX
 
 
 /* one key of vstream_ingest_secret_file; an empty kid: the bare secret */

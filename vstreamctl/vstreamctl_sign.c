@@ -3,8 +3,8 @@
  * vstreamctl: signed publish keys, as the module checks them:
  * SIG = base64url, no padding, of HMAC-SHA256(secret, "APP/STREAM:EXP"),
  * or with a key id of HMAC-SHA256(its secret, "APP/STREAM:EXP:KID").  The
- * secret file is read by the module's rules: lines "KID SECRET", or one
- * line that is not of that form, the bare secret.
+ * secret file is read by the module's own rules (vstream_keys_next() of
+ * src/vstream_text.c): lines "KID SECRET", or one bare secret.
  */
 
 
@@ -17,11 +17,11 @@
 #include <openssl/hmac.h>
 
 #include "vstreamctl.h"
+#include "vstream_text.h"
 
 
 static size_t vstreamctl_base64url(char *dst, const unsigned char *src,
     size_t len);
-static int vstreamctl_kid_valid(const char *p, size_t len);
 
 
 /*
@@ -34,94 +34,41 @@ int
 vstreamctl_sign_key(const vstreamctl_buf_t *file, const char *path,
     const char *want, vstreamctl_buf_t *secret, char *kid)
 {
-    char         *p, *last, *eol, *end, *word, *start;
-    size_t        lines, n, klen;
-    char          shown[VSTREAMCTL_SHOWN_MAX];
+    int              rc;
+    const char      *why;
+    vstream_key_t    k;
+    vstream_keys_t   it;
+    char             shown[VSTREAMCTL_SHOWN_MAX];
 
     vstreamctl_sanitize(shown, sizeof(shown), path);
-
-    last = file->data + file->len;
-    lines = 0;
-
-    for (p = file->data; p < last; p = eol + 1) {
-        eol = memchr(p, '\n', (size_t) (last - p));
-        if (eol == NULL) {
-            eol = last;
-        }
-
-        while (p < eol && (*p == ' ' || *p == '\t' || *p == '\r')) {
-            p++;
-        }
-
-        lines += (p < eol);
-    }
 
     secret->data = NULL;
     kid[0] = '\0';
 
-    for (p = file->data, n = 1; p < last; p = eol + 1, n++) {
-        eol = memchr(p, '\n', (size_t) (last - p));
-        if (eol == NULL) {
-            eol = last;
-        }
+    vstream_keys_init(&it, (const unsigned char *) file->data, file->len);
 
-        start = p;
-        end = eol;
+    while ((rc = vstream_keys_next(&it, &k, &why)) == 1) {
 
-        while (p < end && (*p == ' ' || *p == '\t')) {
-            p++;
-        }
-
-        while (end > p
-               && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-        {
-            end--;
-        }
-
-        if (p == end) {
-            continue;
-        }
-
-        word = p;
-
-        while (p < end && *p != ' ' && *p != '\t') {
-            p++;
-        }
-
-        klen = (size_t) (p - word);
-
-        if (lines == 1 && (p == end || !vstreamctl_kid_valid(word, klen))) {
-            if (want != NULL) {
-                vstreamctl_error("secret file %s holds one secret without "
-                                 "a key id: sign without --kid", shown);
-                return VSTREAMCTL_USAGE;
-            }
-
-            secret->data = start;
-            secret->len = (size_t) (end - start);
-
-            return VSTREAMCTL_OK;
-        }
-
-        if (p == end || !vstreamctl_kid_valid(word, klen)) {
-            vstreamctl_error("secret file %s, line %zu: expected \"KID "
-                             "SECRET\", KID 1 to %d of A-Z, a-z, 0-9", shown,
-                             n, VSTREAMCTL_KID_MAX);
+        if (k.kid_len == 0 && want != NULL) {
+            vstreamctl_error("secret file %s holds one secret without a key "
+                             "id: sign without --kid", shown);
             return VSTREAMCTL_USAGE;
         }
 
-        while (*p == ' ' || *p == '\t') {
-            p++;
-        }
-
         if (want == NULL
-            || (strlen(want) == klen && strncmp(want, word, klen) == 0))
+            || (strlen(want) == k.kid_len
+                && memcmp(want, k.kid, k.kid_len) == 0))
         {
-            memcpy(kid, word, klen);
-            kid[klen] = '\0';
-            secret->data = p;
-            secret->len = (size_t) (end - p);
+            memcpy(kid, k.kid, k.kid_len);
+            kid[k.kid_len] = '\0';
+            secret->data = (char *) k.secret;
+            secret->len = k.secret_len;
         }
+    }
+
+    if (rc == -1) {
+        vstreamctl_error("secret file %s, line %zu: %s", shown, k.line, why);
+        return VSTREAMCTL_USAGE;
     }
 
     if (secret->data == NULL) {
@@ -140,31 +87,10 @@ vstreamctl_sign_key(const vstreamctl_buf_t *file, const char *path,
 }
 
 
-static int
-vstreamctl_kid_valid(const char *p, size_t len)
-{
-    size_t  i;
-
-    if (len == 0 || len > VSTREAMCTL_KID_MAX) {
-        return 0;
-    }
-
-    for (i = 0; i < len; i++) {
-        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'A' && p[i] <= 'Z')
-              || (p[i] >= 'a' && p[i] <= 'z')))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
 int
 vstreamctl_kid_check(const char *kid)
 {
-    return vstreamctl_kid_valid(kid, strlen(kid));
+    return vstream_kid_is_valid((const unsigned char *) kid, strlen(kid));
 }
 
 
