@@ -17,6 +17,8 @@
 #include "vstream_text.h"
 
 
+static ngx_int_t ngx_vstream_access_parse_keys(u_char *p, size_t len,
+    ngx_array_t *keys, ngx_uint_t *line, char **err);
 static ngx_int_t ngx_vstream_access_args(ngx_str_t *args, ngx_str_t *exp,
     ngx_str_t *kid, ngx_str_t *sig);
 
@@ -173,7 +175,7 @@ ngx_vstream_access_keys(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 /* NGX_OK, or NGX_ERROR with the line (from 1) and the reason */
 
-ngx_int_t
+static ngx_int_t
 ngx_vstream_access_parse_keys(u_char *p, size_t len, ngx_array_t *keys,
     ngx_uint_t *line, char **err)
 {

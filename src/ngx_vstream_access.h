@@ -39,8 +39,6 @@ char *ngx_vstream_access_allow(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_vstream_access_keys(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-ngx_int_t ngx_vstream_access_parse_keys(u_char *p, size_t len,
-    ngx_array_t *keys, ngx_uint_t *line, char **err);
 char *ngx_vstream_access_merge(ngx_conf_t *cf, ngx_vstream_access_t *conf,
     ngx_vstream_access_t *prev);
 ngx_int_t ngx_vstream_access_addr(ngx_vstream_access_t *va,
