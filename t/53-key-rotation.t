@@ -205,4 +205,11 @@ ok(wait_for(sub { my $s = $t->status_stream('live', 'onair'); $s && $s->{bytes_i
 my ($status, $sum) = $t->flood_finish('live', $live, 30);
 is($sum->{ok}, 1, '... to the end of its run') or diag(explain($sum));
 
+# a ban is checked after the key: a wrong key learns nothing of it
+is($t->http('PUT', '/vstream/bans/live/cam9?seconds=60')->{status}, 201, 'live/cam9 is banned');
+is(try_publish('cam9', key('k2', 'cam9', sign => 'k3')), 'refused', 'a wrong key for a banned name: refused');
+is(last_reason(), 'signature', '... as signature, not banned');
+is(try_publish('cam9', key('k2', 'cam9')), 'refused', 'a valid key for it: refused');
+is(last_reason(), 'banned', '... as banned');
+
 done_testing();
