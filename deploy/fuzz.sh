@@ -14,8 +14,9 @@
 #   cidr     vstream_ingest_allow values: nginx's own ngx_ptocidr()
 #   webhook  the webhook body as Jansson builds it
 #   ctl      vstreamctl's reading of /vstream/status
+#   keys     the key files of vstream_ingest_secret_file (and vstreamctl sign)
 #
-#   FUZZ_SECONDS   how long to fuzz each target (12; 8 targets: ~100 s)
+#   FUZZ_SECONDS   how long to fuzz each target (12; 9 targets: ~110 s)
 #   FUZZ_TARGETS   which (all of the above, in that order)
 #   FUZZ_MAX_LEN   largest input tried for m3u8, bytes (65536; see below)
 #   FUZZ_CC        the compiler (clang; deploy/packages/fuzz.txt)
@@ -25,7 +26,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build/fuzz"
 seconds=${FUZZ_SECONDS:-12}
 cc=${FUZZ_CC:-clang}
-targets=${FUZZ_TARGETS:-m3u8 utf8 names args admin cidr webhook ctl}
+targets=${FUZZ_TARGETS:-m3u8 utf8 names args admin cidr webhook ctl keys}
 
 # The module reads playlists up to 1 MB, but libFuzzer mutating inputs that
 # big spends its budget on a few thousand runs; 64 KB keeps it at hundreds
@@ -84,7 +85,7 @@ build() {
         m3u8)
             "$cc" "${cflags[@]}" "$unit/m3u8_fuzz.c" "$top/src/vstream_m3u8.c" \
                 "$text" -o "$bin" ;;
-        utf8|names|args|admin)
+        utf8|names|args|admin|keys)
             "$cc" "${cflags[@]}" "$unit/${t}_fuzz.c" "$text" -ljansson \
                 -o "$bin" ;;
         cidr)

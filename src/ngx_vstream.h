@@ -54,6 +54,9 @@ typedef enum {
     NGX_VSTREAM_DENY_EXP_TOO_FAR,
     NGX_VSTREAM_DENY_NAME_TOO_LONG,
     NGX_VSTREAM_DENY_RTMP,
+    NGX_VSTREAM_DENY_UNKNOWN_KID,
+    NGX_VSTREAM_DENY_BAD_ARGS,
+    NGX_VSTREAM_DENY_BANNED,
     NGX_VSTREAM_DENY_MAX
 } ngx_vstream_reason_e;
 
@@ -158,6 +161,8 @@ typedef struct {
     uint64_t                   admin_not_found;    /* 404 */
     uint64_t                   admin_bad_requests; /* other 4xx */
     uint64_t                   denied_unaccounted; /* app counter not allocated */
+    uint64_t                   bans;          /* in the table, a gauge */
+    uint64_t                   bans_refused;  /* the table was full */
 
     ngx_uint_t                 denied_next;
     ngx_uint_t                 denied_count;
@@ -175,6 +180,8 @@ typedef struct {
     ngx_uint_t                 napps;
     size_t                     names_len;  /* app + name bytes of all records */
     ngx_vstream_totals_t       t;
+    ngx_queue_t                bans;       /* ngx_vstream_ban_t, bans.c */
+    size_t                     bans_len;   /* app + name bytes of the bans */
 } ngx_vstream_shctx_t;
 
 
@@ -311,6 +318,21 @@ ngx_uint_t ngx_vstream_shm_hls_flush(ngx_vstream_shm_t *shm,
 void ngx_vstream_shm_count(ngx_vstream_shm_t *shm, uint64_t *counter,
     uint64_t n);
 ngx_uint_t ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now);
+
+/* bans of stream names, in the zone: ngx_vstream_bans.c */
+#define NGX_VSTREAM_BANS_MAX         1024
+#define NGX_VSTREAM_BAN_SECONDS_MAX  (30 * 86400)
+
+ngx_int_t ngx_vstream_bans_add(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    ngx_str_t *name, time_t until, time_t *prev);
+ngx_int_t ngx_vstream_bans_remove(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    ngx_str_t *name);
+ngx_int_t ngx_vstream_bans_check(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    ngx_str_t *name);
+void ngx_vstream_bans_expire(ngx_vstream_shm_t *shm);
+ngx_buf_t *ngx_vstream_bans_render(ngx_vstream_shm_t *shm, ngx_pool_t *pool,
+    ngx_log_t *log);
+time_t ngx_vstream_bans_seconds(ngx_str_t *value);
 
 /* playlists: ngx_vstream_hls.c */
 ngx_int_t ngx_vstream_hls_stats(ngx_cycle_t *cycle, ngx_pool_t *pool,

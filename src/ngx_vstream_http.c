@@ -82,6 +82,16 @@ static ngx_int_t ngx_http_vstream_authorized(ngx_http_request_t *r,
 static ngx_int_t ngx_http_vstream_get(ngx_http_request_t *r,
     ngx_vstream_shm_t *shm, ngx_uint_t route, ngx_str_t *app,
     ngx_str_t *name);
+static ngx_int_t ngx_http_vstream_drop_ban(ngx_http_request_t *r,
+    ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name);
+static ngx_int_t ngx_http_vstream_ban(ngx_http_request_t *r,
+    ngx_vstream_shm_t *shm, ngx_uint_t route, ngx_str_t *app,
+    ngx_str_t *name);
+static ngx_int_t ngx_http_vstream_ban_add(ngx_http_request_t *r,
+    ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name, time_t seconds,
+    time_t *prev);
+static time_t ngx_http_vstream_ban_seconds(ngx_http_request_t *r,
+    char *arg);
 static ngx_int_t ngx_http_vstream_send(ngx_http_request_t *r,
     ngx_uint_t status, char *type, ngx_buf_t *b);
 static ngx_int_t ngx_http_vstream_error(ngx_http_request_t *r,
@@ -187,7 +197,8 @@ static ngx_int_t
 ngx_http_vstream_admin_handler(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
-    ngx_str_t                     app, name;
+    ngx_str_t                     app, name, value;
+    ngx_buf_t                    *b;
     ngx_vstream_shm_t            *shm;
     vstream_admin_route_t         rt;
     ngx_http_vstream_loc_conf_t  *vlcf;
@@ -231,6 +242,10 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
 
     case VSTREAM_ROUTE_DROP:
 
+        if (ngx_http_arg(r, (u_char *) "ban", 3, &value) == NGX_OK) {
+            return ngx_http_vstream_drop_ban(r, shm, &app, &name);
+        }
+
         if (ngx_vstream_shm_drop(shm, &app, &name) != NGX_OK) {
             return ngx_http_vstream_error(r, NGX_HTTP_NOT_FOUND,
                                           "no such live stream");
@@ -242,6 +257,19 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
 
         return ngx_http_vstream_message(r, NGX_HTTP_ACCEPTED, "status",
                                         "the publisher will be disconnected");
+
+    case VSTREAM_ROUTE_BANS:
+        b = ngx_vstream_bans_render(shm, r->pool, r->connection->log);
+
+        if (b == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return ngx_http_vstream_send(r, NGX_HTTP_OK, "application/json", b);
+
+    case VSTREAM_ROUTE_BAN:
+    case VSTREAM_ROUTE_UNBAN:
+        return ngx_http_vstream_ban(r, shm, rt.route, &app, &name);
 
     default: /* VSTREAM_ROUTE_NONE */
         break;
@@ -288,6 +316,10 @@ ngx_http_vstream_route(ngx_http_request_t *r,
 
     case NGX_HTTP_DELETE:
         method = VSTREAM_METHOD_DELETE;
+        break;
+
+    case NGX_HTTP_PUT:
+        method = VSTREAM_METHOD_PUT;
         break;
 
     default:
@@ -357,6 +389,7 @@ ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
     ngx_vstream_main_conf_t  *vmcf;
 
     ngx_vstream_scratch_begin(r->connection->log);
+    ngx_vstream_bans_expire(shm);
 
     if (ngx_vstream_shm_snapshot(shm, r->pool,
                                  route == NGX_HTTP_VSTREAM_STREAM ? app : NULL,
@@ -417,6 +450,149 @@ ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
     }
 
     return ngx_http_vstream_send(r, NGX_HTTP_OK, "application/json", b);
+}
+
+
+/*
+ * DELETE streams/APP/NAME?ban=SECONDS: the ban first, so the publisher
+ * cannot come back between the drop and the ban; undone when no such
+ * stream is live
+ */
+
+static ngx_int_t
+ngx_http_vstream_drop_ban(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
+    ngx_str_t *app, ngx_str_t *name)
+{
+    time_t     seconds, prev;
+    ngx_int_t  rc;
+
+    seconds = ngx_http_vstream_ban_seconds(r, "ban");
+
+    if (seconds == NGX_ERROR) {
+        return ngx_http_vstream_error(r, NGX_HTTP_BAD_REQUEST,
+                                      "ban must be a number of seconds "
+                                      "from 1 to 2592000 (30 days)");
+    }
+
+    rc = ngx_http_vstream_ban_add(r, shm, app, name, seconds, &prev);
+
+    if (rc == NGX_BUSY) {
+        return ngx_http_vstream_error(r, NGX_HTTP_INSUFFICIENT_STORAGE,
+                                      "the ban table is full; the "
+                                      "publisher was not dropped");
+    }
+
+    if (ngx_vstream_shm_drop(shm, app, name) != NGX_OK) {
+        if (rc == NGX_OK) {
+            (void) ngx_vstream_bans_remove(shm, app, name);
+
+        } else {
+            (void) ngx_vstream_bans_add(shm, app, name, prev, &prev);
+        }
+
+        return ngx_http_vstream_error(r, NGX_HTTP_NOT_FOUND,
+                                      "no such live stream");
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "vstream: drop of \"%V/%V\" and a ban of %T s "
+                  "requested by %V",
+                  app, name, seconds, &r->connection->addr_text);
+
+    return ngx_http_vstream_message(r, NGX_HTTP_ACCEPTED, "status",
+                                    "the publisher will be disconnected "
+                                    "and the name banned");
+}
+
+
+/* PUT bans/APP/NAME?seconds=N (201 new, 200 longer or shorter), DELETE */
+
+static ngx_int_t
+ngx_http_vstream_ban(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
+    ngx_uint_t route, ngx_str_t *app, ngx_str_t *name)
+{
+    time_t     seconds, prev;
+    ngx_int_t  rc;
+
+    if (route == VSTREAM_ROUTE_UNBAN) {
+        if (ngx_vstream_bans_remove(shm, app, name) != NGX_OK) {
+            return ngx_http_vstream_error(r, NGX_HTTP_NOT_FOUND,
+                                          "no such ban");
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "vstream: ban of \"%V/%V\" lifted by %V",
+                      app, name, &r->connection->addr_text);
+
+        r->headers_out.status = NGX_HTTP_NO_CONTENT;
+        r->headers_out.content_length_n = 0;
+        r->header_only = 1;
+
+        return ngx_http_send_header(r);
+    }
+
+    seconds = ngx_http_vstream_ban_seconds(r, "seconds");
+
+    if (seconds == NGX_ERROR) {
+        return ngx_http_vstream_error(r, NGX_HTTP_BAD_REQUEST,
+                                      "seconds must be a number from 1 to "
+                                      "2592000 (30 days)");
+    }
+
+    rc = ngx_http_vstream_ban_add(r, shm, app, name, seconds, &prev);
+
+    if (rc == NGX_BUSY) {
+        return ngx_http_vstream_error(r, NGX_HTTP_INSUFFICIENT_STORAGE,
+                                      "the ban table is full");
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "vstream: ban of \"%V/%V\" for %T s set by %V",
+                  app, name, seconds, &r->connection->addr_text);
+
+    if (rc == NGX_OK) {
+        return ngx_http_vstream_message(r, NGX_HTTP_CREATED, "status",
+                                        "banned");
+    }
+
+    return ngx_http_vstream_message(r, NGX_HTTP_OK, "status",
+                                    "the ban is updated");
+}
+
+
+/* a full table (NGX_BUSY) is logged here, counted by the table */
+
+static ngx_int_t
+ngx_http_vstream_ban_add(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
+    ngx_str_t *app, ngx_str_t *name, time_t seconds, time_t *prev)
+{
+    ngx_int_t  rc;
+
+    rc = ngx_vstream_bans_add(shm, app, name, ngx_time() + seconds, prev);
+
+    if (rc == NGX_BUSY) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "vstream: the ban table is full (%d bans, or the "
+                      "zone): \"%V/%V\" not banned",
+                      NGX_VSTREAM_BANS_MAX, app, name);
+    }
+
+    return rc;
+}
+
+
+/* the value of ARG in the query as seconds of a ban, or NGX_ERROR */
+
+static time_t
+ngx_http_vstream_ban_seconds(ngx_http_request_t *r, char *arg)
+{
+    ngx_str_t  value;
+
+    if (ngx_http_arg(r, (u_char *) arg, ngx_strlen(arg), &value) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_vstream_bans_seconds(&value);
 }
 
 

@@ -166,6 +166,8 @@ ngx_vstream_json_header(ngx_vstream_wr_t *w, ngx_vstream_snapshot_t *snap,
     ngx_vstream_wr_num(w, ",\"admin_not_found\":", t->admin_not_found);
     ngx_vstream_wr_num(w, ",\"admin_bad_requests\":",
                        t->admin_bad_requests);
+    ngx_vstream_wr_num(w, ",\"bans\":", t->bans);
+    ngx_vstream_wr_num(w, ",\"bans_refused\":", t->bans_refused);
 
     ngx_vstream_wr_num(w, "},\"webhooks\":{\"delivered\":",
                        t->webhook_delivered);

@@ -350,6 +350,13 @@ ngx_vstream_prom_totals(ngx_vstream_wr_t *w, ngx_vstream_totals_t *t)
                             "4xx.");
     ngx_vstream_prom_one(w, "vstream_admin_bad_requests_total",
                          t->admin_bad_requests);
+    ngx_vstream_prom_family(w, "vstream_bans", "gauge",
+                            "Stream names banned now.");
+    ngx_vstream_prom_one(w, "vstream_bans", t->bans);
+
+    ngx_vstream_prom_family(w, "vstream_bans_refused_total", "counter",
+                            "Bans refused: the ban table was full.");
+    ngx_vstream_prom_one(w, "vstream_bans_refused_total", t->bans_refused);
 
     ngx_vstream_prom_family(w, "vstream_hls_unmatched_requests_total",
                             "counter",

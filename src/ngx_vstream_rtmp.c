@@ -104,9 +104,9 @@ static ngx_command_t  ngx_rtmp_vstream_commands[] = {
 
     { ngx_string("vstream_ingest_secret_file"),
       NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
-      ngx_vstream_conf_set_secret_slot,
+      ngx_vstream_access_keys,
       NGX_RTMP_APP_CONF_OFFSET,
-      offsetof(ngx_rtmp_vstream_app_conf_t, access.secret),
+      offsetof(ngx_rtmp_vstream_app_conf_t, access),
       NULL },
 
     { ngx_string("vstream_ingest_max_ttl"),
@@ -339,9 +339,19 @@ ngx_rtmp_vstream_check(ngx_rtmp_session_t *s,
         return NGX_VSTREAM_DENY_BAD_NAME;
     }
 
-    if (vacf->access.secret) {
-        return ngx_vstream_access_key(&vacf->access, &s->app, name, args,
-                                      ngx_time());
+    if (vacf->access.keys) {
+        reason = ngx_vstream_access_key(&vacf->access, &s->app, name, args,
+                                        ngx_time());
+        if (reason != NGX_OK) {
+            return reason;
+        }
+    }
+
+    /* after the key: only its rightful publisher learns of a ban */
+    if (ngx_vstream_bans_check(ngx_vstream_shm((ngx_cycle_t *) ngx_cycle),
+                               &s->app, name))
+    {
+        return NGX_VSTREAM_DENY_BANNED;
     }
 
     return NGX_OK;
@@ -715,7 +725,7 @@ ngx_rtmp_vstream_create_app_conf(ngx_conf_t *cf)
 
     vacf->enable = NGX_CONF_UNSET;
     vacf->access.allow = NGX_CONF_UNSET_PTR;
-    vacf->access.secret = NGX_CONF_UNSET_PTR;
+    vacf->access.keys = NGX_CONF_UNSET_PTR;
     vacf->access.max_ttl = NGX_CONF_UNSET;
 
     ngx_vstream_webhook_create_conf(&vacf->webhook);

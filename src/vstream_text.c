@@ -329,6 +329,175 @@ vstream_args_get(const unsigned char *args, size_t len, const char *name,
 }
 
 
+int
+vstream_kid_is_valid(const unsigned char *kid, size_t len)
+{
+    size_t  i;
+
+    if (len == 0 || len > VSTREAM_KID_MAX) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((kid[i] >= '0' && kid[i] <= '9')
+              || (kid[i] >= 'A' && kid[i] <= 'Z')
+              || (kid[i] >= 'a' && kid[i] <= 'z')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * The line at *pos, white space around it (and a CR) cut off: 1 and
+ * [*s, *e) with *pos past its LF, or 0 at the end; *raw is where the line
+ * starts, leading white space included.
+ */
+
+static int
+vstream_keys_line(const unsigned char **pos, const unsigned char *last,
+    const unsigned char **raw, const unsigned char **s,
+    const unsigned char **e)
+{
+    const unsigned char  *p, *eol;
+
+    p = *pos;
+
+    if (p >= last) {
+        return 0;
+    }
+
+    eol = memchr(p, '\n', last - p);
+    if (eol == NULL) {
+        eol = last;
+    }
+
+    *pos = (eol < last) ? eol + 1 : last;
+    *raw = p;
+
+    while (p < eol && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t' || eol[-1] == '\r'))
+    {
+        eol--;
+    }
+
+    *s = p;
+    *e = eol;
+
+    return 1;
+}
+
+
+/* the first word of [s, e) as the kid, the rest as the secret */
+
+static void
+vstream_keys_split(const unsigned char *s, const unsigned char *e,
+    vstream_key_t *key)
+{
+    const unsigned char  *p;
+
+    for (p = s; p < e && *p != ' ' && *p != '\t'; p++) { /* void */ }
+
+    key->kid = s;
+    key->kid_len = p - s;
+
+    while (p < e && (*p == ' ' || *p == '\t')) {
+        p++;
+    }
+
+    key->secret = p;
+    key->secret_len = e - p;
+}
+
+
+void
+vstream_keys_init(vstream_keys_t *it, const unsigned char *text, size_t len)
+{
+    const unsigned char  *pos, *raw, *s, *e;
+
+    it->start = text;
+    it->pos = text;
+    it->last = text + len;
+    it->line = 0;
+    it->lines = 0;
+
+    pos = text;
+
+    while (vstream_keys_line(&pos, it->last, &raw, &s, &e)) {
+        it->lines += (s < e);
+    }
+}
+
+
+int
+vstream_keys_next(vstream_keys_t *it, vstream_key_t *key, const char **err)
+{
+    size_t                n;
+    vstream_key_t         prev;
+    const unsigned char  *pos, *raw, *s, *e;
+
+    for ( ;; ) {
+        if (!vstream_keys_line(&it->pos, it->last, &raw, &s, &e)) {
+            return 0;
+        }
+
+        it->line++;
+
+        if (s < e) {
+            break;
+        }
+    }
+
+    key->line = it->line;
+    vstream_keys_split(s, e, key);
+
+    if (it->lines == 1
+        && (key->secret_len == 0
+            || !vstream_kid_is_valid(key->kid, key->kid_len)))
+    {
+        /* the bare secret of a one-line file, as before key ids */
+        key->kid_len = 0;
+        key->secret = raw;
+        key->secret_len = e - raw;
+        return 1;
+    }
+
+    if (key->secret_len == 0) {
+        *err = "expected \"KID SECRET\" (a key id, white space, the secret)";
+        return -1;
+    }
+
+    if (!vstream_kid_is_valid(key->kid, key->kid_len)) {
+        *err = "invalid key id, it must be 1 to 8 of A-Z, a-z, 0-9";
+        return -1;
+    }
+
+    /* the lines before: a file is a few KiB at most */
+
+    pos = it->start;
+
+    for (n = 1; n < it->line; n++) {
+        (void) vstream_keys_line(&pos, it->last, &raw, &s, &e);
+        vstream_keys_split(s, e, &prev);
+
+        if (prev.kid_len == key->kid_len
+            && memcmp(prev.kid, key->kid, key->kid_len) == 0)
+        {
+            *err = "duplicate key id";
+            return -1;
+        }
+    }
+
+    return 1;
+}
+
+
 size_t
 vstream_hls_playlist_path(unsigned char *dst, size_t size,
     const unsigned char *dir, size_t dlen, const unsigned char *name,
@@ -430,7 +599,7 @@ void
 vstream_admin_route(const unsigned char *path, size_t len,
     vstream_method_e method, vstream_admin_route_t *rt)
 {
-    int                   get;
+    int                   get, bans;
     const unsigned char  *p, *last, *slash;
 
     memset(rt, 0, sizeof(vstream_admin_route_t));
@@ -443,7 +612,8 @@ vstream_admin_route(const unsigned char *path, size_t len,
     get = (method == VSTREAM_METHOD_GET || method == VSTREAM_METHOD_HEAD);
 
     if ((len == 6 && memcmp(path, "status", 6) == 0)
-        || (len == 7 && memcmp(path, "metrics", 7) == 0))
+        || (len == 7 && memcmp(path, "metrics", 7) == 0)
+        || (len == 4 && memcmp(path, "bans", 4) == 0))
     {
         if (!get) {
             rt->status = 405;
@@ -453,18 +623,21 @@ vstream_admin_route(const unsigned char *path, size_t len,
         }
 
         rt->status = 200;
-        rt->route = (len == 6) ? VSTREAM_ROUTE_STATUS : VSTREAM_ROUTE_METRICS;
+        rt->route = (len == 6) ? VSTREAM_ROUTE_STATUS
+                    : (len == 7) ? VSTREAM_ROUTE_METRICS : VSTREAM_ROUTE_BANS;
         return;
     }
 
     rt->status = 404;
     rt->message = "no such resource";
 
-    if (len <= 8 || memcmp(path, "streams/", 8) != 0) {
+    bans = (len > 5 && memcmp(path, "bans/", 5) == 0);
+
+    if (!bans && (len <= 8 || memcmp(path, "streams/", 8) != 0)) {
         return;
     }
 
-    p = path + 8;
+    p = path + (bans ? 5 : 8);
     last = path + len;
     slash = memchr(p, '/', last - p);
 
@@ -484,6 +657,21 @@ vstream_admin_route(const unsigned char *path, size_t len,
         || !vstream_name_is_safe(rt->name, rt->name_len))
     {
         rt->message = "no such stream";
+        return;
+    }
+
+    if (bans) {
+        if (method == VSTREAM_METHOD_PUT || method == VSTREAM_METHOD_DELETE) {
+            rt->status = 200;
+            rt->message = NULL;
+            rt->route = (method == VSTREAM_METHOD_PUT) ? VSTREAM_ROUTE_BAN
+                                                       : VSTREAM_ROUTE_UNBAN;
+            return;
+        }
+
+        rt->status = 405;
+        rt->message = "method not allowed";
+        rt->allow = "PUT, DELETE";
         return;
     }
 

@@ -85,6 +85,48 @@ int vstream_args_get(const unsigned char *args, size_t len, const char *name,
 
 
 /*
+ * The keys of a signed-key secret file (vstream_ingest_secret_file, and
+ * vstreamctl sign): one a line, "KID SECRET", KID 1 to VSTREAM_KID_MAX of
+ * [A-Za-z0-9], white space, SECRET the rest of the line; white space around
+ * a line and CR before its LF are not part of it; blank lines are skipped.
+ * A text of one line that is not of that form (no white space in it, or a
+ * first word that is no key id) is one bare secret: kid_len 0, the secret
+ * the whole line but its trailing white space.
+ */
+#define VSTREAM_KID_MAX  8
+
+typedef struct {
+    const unsigned char        *kid;
+    size_t                      kid_len;     /* 0: the bare secret */
+    const unsigned char        *secret;
+    size_t                      secret_len;  /* never 0 */
+    size_t                      line;        /* from 1 */
+} vstream_key_t;
+
+typedef struct {
+    const unsigned char        *start;
+    const unsigned char        *pos;
+    const unsigned char        *last;
+    size_t                      line;
+    size_t                      lines;       /* that are not blank */
+} vstream_keys_t;
+
+/* 1 if kid[0 .. len - 1] is a key id */
+int vstream_kid_is_valid(const unsigned char *kid, size_t len);
+
+void vstream_keys_init(vstream_keys_t *it, const unsigned char *text,
+    size_t len);
+
+/*
+ * The next key: 1 and *key, 0 at the end, -1 for a bad line: key->line
+ * and *err say which and why ("expected ...", "invalid key id", "duplicate
+ * key id"), never quoting the line.
+ */
+int vstream_keys_next(vstream_keys_t *it, vstream_key_t *key,
+    const char **err);
+
+
+/*
  * DIR/NAME.m3u8 (nested 0) or DIR/NAME/index.m3u8 (nested 1), nginx-rtmp's
  * two HLS layouts, NUL-terminated in dst[0 .. size - 1]: the length
  * without the NUL, or 0 when name is not safe (so the path never leaves
@@ -114,7 +156,8 @@ typedef enum {
     VSTREAM_METHOD_GET = 0,
     VSTREAM_METHOD_HEAD,
     VSTREAM_METHOD_DELETE,
-    VSTREAM_METHOD_OTHER
+    VSTREAM_METHOD_OTHER,
+    VSTREAM_METHOD_PUT
 } vstream_method_e;
 
 
@@ -123,7 +166,10 @@ typedef enum {
     VSTREAM_ROUTE_STATUS,
     VSTREAM_ROUTE_METRICS,
     VSTREAM_ROUTE_STREAM,                /* GET/HEAD of app/name */
-    VSTREAM_ROUTE_DROP                   /* DELETE of app/name */
+    VSTREAM_ROUTE_DROP,                  /* DELETE of app/name */
+    VSTREAM_ROUTE_BANS,                  /* GET/HEAD of bans */
+    VSTREAM_ROUTE_BAN,                   /* PUT of bans/app/name */
+    VSTREAM_ROUTE_UNBAN                  /* DELETE of bans/app/name */
 } vstream_route_e;
 
 
@@ -141,7 +187,8 @@ typedef struct {
 
 /*
  * Routes path (the URI below the location's prefix; leading slashes are
- * skipped): "status", "metrics", "streams/APP/NAME".  An unknown path is
+ * skipped): "status", "metrics", "streams/APP/NAME", "bans",
+ * "bans/APP/NAME".  An unknown path is
  * 404 whatever the method; a known one with a method it does not take is
  * 405 with the methods it takes in allow.
  */

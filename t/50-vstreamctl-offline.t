@@ -24,7 +24,8 @@ vstreamctl_path();
 
 my $tmp = vstreamctl_tmp();
 my $TOKEN = 'tok-5ec4e7-admin';
-my $SECRET = 's3cr3t publish key';
+# a first word that is no key id: the bare secret of a one-line file
+my $SECRET = 's3cr3t-publish key';
 
 # ---- the fake admin API ---------------------------------------------------
 
@@ -62,11 +63,17 @@ my %ROUTES = (
     'GET /array/status'    => [200, '[1, 2, 3]'],
     'GET /e500/status'     => [500, '{"error": "zone exhausted"}'],
     'GET /moved/status'    => [301, '', 'Location: https://elsewhere.test/vstream/status'],
+    'GET /vstream/bans'    => [200, '[{"app":"live","stream":"cam1","until":"2026-12-01T13:00:00Z",'
+                                  . '"seconds_left":597},{"app":"live","stream":"evil\u001b[31m",'
+                                  . '"until":"2026-12-01T14:00:00Z","seconds_left":4197}]'],
+    'GET /empty/bans'      => [200, "[]\n"],
+    'GET /array/bans'      => [200, '{"bans": []}'],
 );
 
 sub respond {
     my ($c, $code, $body, @headers) = @_;
-    my %reason = (200 => 'OK', 202 => 'Accepted', 301 => 'Moved Permanently',
+    my %reason = (200 => 'OK', 201 => 'Created', 202 => 'Accepted', 204 => 'No Content',
+                  301 => 'Moved Permanently',
                   401 => 'Unauthorized', 404 => 'Not Found',
                   405 => 'Method Not Allowed', 500 => 'Internal Server Error');
     print $c "HTTP/1.1 $code $reason{$code}\r\n",
@@ -101,6 +108,12 @@ sub serve {
             unless $method eq 'DELETE' || $method eq 'GET';
         return respond($c, 404, '{"error": "not live"}') if $2 eq 'gone';
         return respond($c, 202, '{}');
+    }
+
+    if ($path =~ m{^/vstream/bans/[^/]+/([^/?]+)}) {
+        return respond($c, 404, '{"error": "no such ban"}') if $1 eq 'none';
+        return respond($c, $method eq 'PUT' ? ($1 eq 'again' ? 200 : 201) : 204,
+                       $method eq 'PUT' ? '{"status":"banned"}' : '');
     }
 
     my $r = $ROUTES{"$method $path"} || [404, '{"error": "not found"}'];
@@ -191,7 +204,8 @@ my $r = ctl('--help');
 is($r->{rc}, 0, '--help exits 0');
 for my $flag (qw(--url --token-file --json --secret-file --ttl --base --cacert
                  --insecure -k --timeout --help --version VSTREAM_URL
-                 VSTREAM_TOKEN_FILE VSTREAM_SIGN_NOW status sign drop)) {
+                 VSTREAM_TOKEN_FILE VSTREAM_SIGN_NOW status sign drop
+                 bans ban unban --kid --ban)) {
     like($r->{out}, qr/(?<![\w-])\Q$flag\E\b/, "--help documents $flag");
 }
 ok(!grep({ length > 80 } split /\n/, $r->{out}), '--help fits in 80 columns');
@@ -373,6 +387,25 @@ for my $case (
     [['drop', "live/ca\tm"], qr/invalid stream name in "live\/ca\?m"/, 'a control character'],
     [['drop', 'live/cam?x=1'], qr/invalid stream name/, 'a question mark'],
     [['drop', 'live/cam1', '--json'], qr/--json does not apply to drop/, '--json given to drop'],
+    [['drop', 'live/cam1', '--ban', '0'], qr/invalid --ban "0": expected a whole number from 1 to 2592000/,
+     'drop --ban 0'],
+    [['drop', 'live/cam1', '--ban', '2592001'], qr/invalid --ban "2592001"/, 'drop --ban over 30 days'],
+    [['status', '--ban', '5'], qr/--ban does not apply to status/, '--ban given to status'],
+    [['ban', 'live/cam1'], qr/ban needs APP\/STREAM and SECONDS/, 'ban without seconds'],
+    [['ban', 'live/cam1', '--', '-5'], qr/invalid SECONDS "-5"/, 'ban with negative seconds'],
+    [['ban', 'live/cam1', 'soon'], qr/invalid SECONDS "soon"/, 'ban with seconds not a number'],
+    [['ban', 'live', '60'], qr/"live" is not APP\/STREAM/, 'ban without a slash'],
+    [['unban'], qr/unban needs exactly one APP\/STREAM/, 'unban without a stream'],
+    [['bans', 'live/cam1'], qr/bans takes no argument/, 'bans with an argument'],
+    [['bans', '--kid', 'k1'], qr/--kid does not apply to bans/, '--kid given to bans'],
+    [['sign', '--secret-file', $secret_file, 'live/cam1', '--kid', 'k!'],
+     qr/invalid --kid "k!": expected 1 to 8 of A-Z, a-z, 0-9/, 'an invalid --kid'],
+    [['sign', '--secret-file', $secret_file, 'live/cam1', '--kid', 'k1'],
+     qr/holds one secret without a key id: sign without --kid/, '--kid with a bare secret'],
+    [['sign', '--secret-file', write_file('keys-bad', "k1 a\nk2\n"), 'live/cam1'],
+     qr/secret file .*keys-bad, line 2: expected "KID SECRET"/, 'a key line without its secret'],
+    [['sign', '--secret-file', write_file('keys-two', "k1 a\nk2 b\n"), 'live/cam1', '--kid', 'k3'],
+     qr/no key "k3" in the secret file/, 'a --kid the file does not hold'],
     [['sign', 'live/cam1'], qr/sign needs --secret-file/, 'sign without a secret'],
     [['sign', '--secret-file', $secret_file], qr/sign needs exactly one/, 'sign without a stream'],
     [['sign', '--secret-file', $secret_file, 'live/cam1', '--url', $base],
@@ -454,6 +487,48 @@ $r = ctl('sign', '--secret-file', $secret_file, 'live/cam1');
 my ($real_exp) = $r->{out} =~ /exp=(\d+)&/;
 ok(defined $real_exp && abs($real_exp - (time + 3600)) <= 5,
    'without VSTREAM_SIGN_NOW the key expires an hour from the clock');
+
+# key ids: "KID SECRET" lines; the last key by default, or --kid
+my $keys = write_file('keys', "k1 first secret\r\n\n  k2\tsecond secret  \n");
+$r = ctl(\%now, 'sign', '--secret-file', $keys, 'live/cam1');
+$exp = $NOW + 3600;
+is($r->{out}, "live/cam1?exp=$exp&kid=k2&sig="
+              . openssl_sig(['-hmac', 'second secret'], "live/cam1:$exp:k2") . "\n",
+   'sign with a key file: the last key, &kid=k2, signed over APP/STREAM:EXP:KID');
+$r = ctl(\%now, 'sign', '--secret-file', $keys, 'live/cam1', '--kid', 'k1', '--base', 'rtmp://h/live');
+is($r->{out}, "rtmp://h/live/cam1?exp=$exp&kid=k1&sig="
+              . openssl_sig(['-hmac', 'first secret'], "live/cam1:$exp:k1") . "\n",
+   'sign --kid k1: that key');
+$r = ctl(\%now, 'sign', '--secret-file', write_file('one-key', "k7 only secret\n"), 'live/cam1');
+is($r->{out}, "live/cam1?exp=$exp&kid=k7&sig="
+              . openssl_sig(['-hmac', 'only secret'], "live/cam1:$exp:k7") . "\n",
+   'a file of one "KID SECRET" line signs with its kid');
+
+# ---- bans, ban, unban, drop --ban ------------------------------------------------
+
+unlink $log;
+$r = ctl('drop', 'live/cam1', '--ban', '600', '--url', "$base/vstream");
+is($r->{out}, "live/cam1: disconnect requested, banned for 600s (202)\n", 'drop --ban says what it did');
+is((requests())[0], "DELETE /vstream/streams/live/cam1?ban=600 -\n", '... DELETE streams/APP/NAME?ban=S');
+unlink $log;
+$r = ctl('ban', 'live/cam1', '60', '--url', "$base/vstream");
+is($r->{out}, "live/cam1: banned for 60s (201)\n", 'ban: banned (201)');
+is((requests())[0], "PUT /vstream/bans/live/cam1?seconds=60 -\n", '... PUT bans/APP/NAME?seconds=S');
+$r = ctl('ban', 'live/again', '60', '--url', "$base/vstream");
+is($r->{out}, "live/again: ban updated for 60s (200)\n", 'ban of a banned name: updated (200)');
+unlink $log;
+$r = ctl('unban', 'live/cam1', '--url', "$base/vstream");
+is($r->{out}, "live/cam1: ban lifted (204)\n", 'unban: lifted (204)');
+is((requests())[0], "DELETE /vstream/bans/live/cam1 -\n", '... DELETE bans/APP/NAME');
+fails_with(ctl('unban', 'live/none', '--url', "$base/vstream"), 1,
+           qr/^vstreamctl: live\/none is not banned \(404\)$/, 'unban of a name not banned');
+$r = ctl('bans', '--url', "$base/vstream");
+is($r->{rc}, 0, 'bans exits 0');
+like($r->{out}, qr{\AAPP/STREAM\s+UNTIL\s+LEFT\nlive/cam1\s+2026-12-01T13:00:00Z\s+597s\n}, 'bans: a table');
+like($r->{out}, qr{live/evil\?\[31m\s+2026-12-01T14:00:00Z\s+4197s\n\z}, '... control characters shown as ?');
+is(ctl('bans', '--url', "$base/empty")->{out}, "no bans\n", 'bans with none: says so');
+is(ctl('bans', '--json', '--url', "$base/empty")->{out}, "[]\n", 'bans --json: as received');
+fails_with(ctl('bans', '--url', "$base/array"), 1, qr/not a list of bans/, 'bans: not a list');
 
 # ---- TLS: verified by default, --cacert, --insecure -------------------------
 

@@ -1,10 +1,12 @@
 
 /*
- * vstreamctl: command line, environment, and the three commands.
+ * vstreamctl: command line, environment, and the commands.
  *
  *   vstreamctl status [--url URL] [--token-file F] [--json]
  *   vstreamctl sign --secret-file F APP/STREAM [--ttl S] [--base URL]
- *   vstreamctl drop APP/STREAM [--url URL] [--token-file F]
+ *                   [--kid KID]
+ *   vstreamctl drop APP/STREAM [--ban S] [--url URL] [--token-file F]
+ *   vstreamctl bans [--json], ban APP/STREAM S, unban APP/STREAM
  */
 
 
@@ -32,13 +34,18 @@
 typedef enum {
     VSTREAMCTL_CMD_STATUS = 0,
     VSTREAMCTL_CMD_SIGN,
-    VSTREAMCTL_CMD_DROP
+    VSTREAMCTL_CMD_DROP,
+    VSTREAMCTL_CMD_BANS,
+    VSTREAMCTL_CMD_BAN,
+    VSTREAMCTL_CMD_UNBAN
 } vstreamctl_cmd_e;
 
 
 /* which commands an option belongs to: a bit per vstreamctl_cmd_e */
 #define VSTREAMCTL_FOR(cmd)  (1u << (cmd))
-#define VSTREAMCTL_FOR_ALL   0x7u
+#define VSTREAMCTL_FOR_ALL   0x3fu
+#define VSTREAMCTL_FOR_ADMIN (VSTREAMCTL_FOR_ALL                            \
+                              & ~VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN))
 
 
 typedef struct {
@@ -49,7 +56,9 @@ typedef struct {
     const char          *secret_file;
     const char          *base;
     const char          *cacert;
+    const char          *kid;
     long long            ttl;
+    long long            ban;       /* drop --ban, ban's SECONDS; 0: none */
     long                 timeout;
     int                  json;
     int                  insecure;
@@ -65,6 +74,8 @@ enum {
     VSTREAMCTL_OPT_BASE,
     VSTREAMCTL_OPT_CACERT,
     VSTREAMCTL_OPT_TIMEOUT,
+    VSTREAMCTL_OPT_KID,
+    VSTREAMCTL_OPT_BAN,
     VSTREAMCTL_OPT_LAST
 };
 
@@ -76,14 +87,28 @@ static int vstreamctl_option_applies(int opt, vstreamctl_cmd_e cmd);
 static int vstreamctl_unknown_option(char **argv, int optopt_char);
 static void vstreamctl_version(void);
 static int vstreamctl_status(vstreamctl_opts_t *opts);
-static int vstreamctl_drop(vstreamctl_opts_t *opts);
+static int vstreamctl_get(vstreamctl_opts_t *opts, const char *path,
+    int (*show)(const char *shown, const vstreamctl_buf_t *body, int raw));
+static int vstreamctl_get_one(void *ctx, const char *base,
+    const char *label);
+static int vstreamctl_target(vstreamctl_opts_t *opts);
+static int vstreamctl_target_one(void *ctx, const char *base,
+    const char *label);
+static void vstreamctl_target_done(vstreamctl_opts_t *opts,
+    const char *target, const char *label, long status);
+static int vstreamctl_bans(vstreamctl_opts_t *opts);
 static int vstreamctl_sign_command(vstreamctl_opts_t *opts);
 static int vstreamctl_token_valid(const vstreamctl_buf_t *token);
 static int vstreamctl_admin_setup(vstreamctl_opts_t *opts, char **base,
     vstreamctl_buf_t *token, vstreamctl_http_conf_t *conf);
 
 
-static const char  *vstreamctl_commands[] = { "status", "sign", "drop" };
+static const char  *vstreamctl_commands[] = {
+    "status", "sign", "drop", "bans", "ban", "unban"
+};
+
+#define VSTREAMCTL_NCOMMANDS                                                 \
+    (sizeof(vstreamctl_commands) / sizeof(vstreamctl_commands[0]))
 
 
 static const struct option  vstreamctl_options[] = {
@@ -96,6 +121,8 @@ static const struct option  vstreamctl_options[] = {
     { "cacert",      required_argument, NULL, VSTREAMCTL_OPT_CACERT },
     { "insecure",    no_argument,       NULL, 'k' },
     { "timeout",     required_argument, NULL, VSTREAMCTL_OPT_TIMEOUT },
+    { "kid",         required_argument, NULL, VSTREAMCTL_OPT_KID },
+    { "ban",         required_argument, NULL, VSTREAMCTL_OPT_BAN },
     { "help",        no_argument,       NULL, 'h' },
     { "version",     no_argument,       NULL, 'V' },
     { NULL, 0, NULL, 0 }
@@ -106,11 +133,12 @@ static const struct {
     int                  opt;
     unsigned             commands;
 } vstreamctl_option_scope[] = {
-    { VSTREAMCTL_OPT_URL, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS)
-                          | VSTREAMCTL_FOR(VSTREAMCTL_CMD_DROP) },
-    { VSTREAMCTL_OPT_TOKEN_FILE, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS)
-                                 | VSTREAMCTL_FOR(VSTREAMCTL_CMD_DROP) },
-    { VSTREAMCTL_OPT_JSON, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS) },
+    { VSTREAMCTL_OPT_URL, VSTREAMCTL_FOR_ADMIN },
+    { VSTREAMCTL_OPT_TOKEN_FILE, VSTREAMCTL_FOR_ADMIN },
+    { VSTREAMCTL_OPT_JSON, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS)
+                           | VSTREAMCTL_FOR(VSTREAMCTL_CMD_BANS) },
+    { VSTREAMCTL_OPT_KID, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
+    { VSTREAMCTL_OPT_BAN, VSTREAMCTL_FOR(VSTREAMCTL_CMD_DROP) },
     { VSTREAMCTL_OPT_SECRET_FILE, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
     { VSTREAMCTL_OPT_TTL, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
     { VSTREAMCTL_OPT_BASE, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
@@ -125,27 +153,40 @@ static const char  vstreamctl_usage[] =
 "  status [--url URL] [--token-file F] [--json]\n"
 "                      list the live streams (a table), or print the\n"
 "                      admin API's status document as received (--json)\n"
-"  sign --secret-file F APP/STREAM [--ttl SECONDS] [--base URL]\n"
+"  sign --secret-file F APP/STREAM [--ttl SECONDS] [--base URL] [--kid KID]\n"
 "                      print a signed publish key, APP/STREAM?exp=EXP&sig=SIG\n"
-"                      (BASE/STREAM?exp=EXP&sig=SIG with --base)\n"
-"  drop APP/STREAM [--url URL] [--token-file F]\n"
-"                      disconnect the publisher of a live stream\n"
+"                      (BASE/STREAM?... with --base), with &kid=KID before\n"
+"                      &sig= when the file holds \"KID SECRET\" lines\n"
+"  drop APP/STREAM [--ban SECONDS] [--url URL] [--token-file F]\n"
+"                      disconnect the publisher of a live stream; with\n"
+"                      --ban, refuse that name's publishes for SECONDS\n"
+"  bans [--json]       list the banned names, the time each ban ends and\n"
+"                      the seconds left\n"
+"  ban APP/STREAM SECONDS\n"
+"                      ban a name (live or not) for SECONDS, or set the\n"
+"                      time left of its ban\n"
+"  unban APP/STREAM    lift a ban\n"
 "\n"
 "Options:\n"
 "  --url URL           admin API base (default " VSTREAMCTL_DEFAULT_URL ",\n"
 "                      or $VSTREAM_URL); status is URL/status, drop is\n"
-"                      DELETE URL/streams/APP/STREAM; repeat it or list\n"
-"                      URLs with commas for one table over several\n"
-"                      frontends (drop finds the one holding the stream)\n"
+"                      DELETE URL/streams/APP/STREAM, bans URL/bans, ban\n"
+"                      PUT and unban DELETE URL/bans/APP/STREAM; repeat\n"
+"                      it or list URLs with commas for one table over\n"
+"                      several frontends (drop finds the one holding the\n"
+"                      stream; ban and unban apply to every one)\n"
 "  --token-file F      send the token in F as \"Authorization: Bearer\"\n"
 "                      (or $VSTREAM_TOKEN_FILE); trailing whitespace is\n"
 "                      trimmed\n"
-"  --json              status: print the JSON document instead of a table\n"
+"  --json              status, bans: print the JSON document, not a table\n"
 "  --secret-file F     sign: the publish secret, the same file as the\n"
 "                      server's vstream_ingest_secret_file\n"
 "  --ttl SECONDS       sign: the key expires SECONDS from now (default 3600)\n"
 "  --base URL          sign: prefix the key with URL, which must end in\n"
 "                      /APP, e.g. rtmp://host/live\n"
+"  --kid KID           sign: the key of id KID of the secret file (default:\n"
+"                      its last key; a file of one bare secret has no id)\n"
+"  --ban SECONDS       drop: ban the name for 1 to 2592000 seconds (30 days)\n"
 "  --cacert FILE       trust the CA certificates in FILE for https\n"
 "  -k, --insecure      do not verify the server's TLS certificate\n"
 "  --timeout SECONDS   give up on a request after SECONDS (default 10;\n"
@@ -178,24 +219,33 @@ main(int argc, char **argv)
     case VSTREAMCTL_CMD_SIGN:
         return vstreamctl_sign_command(&opts);
 
-    case VSTREAMCTL_CMD_DROP:
-        rc = vstreamctl_http_init();
-        if (rc == VSTREAMCTL_OK) {
-            rc = vstreamctl_drop(&opts);
-            vstreamctl_http_cleanup();
-        }
-
-        return rc;
-
     default:
-        rc = vstreamctl_http_init();
-        if (rc == VSTREAMCTL_OK) {
-            rc = vstreamctl_status(&opts);
-            vstreamctl_http_cleanup();
-        }
+        break;
+    }
 
+    rc = vstreamctl_http_init();
+    if (rc != VSTREAMCTL_OK) {
         return rc;
     }
+
+    switch (opts.cmd) {
+
+    case VSTREAMCTL_CMD_STATUS:
+        rc = vstreamctl_status(&opts);
+        break;
+
+    case VSTREAMCTL_CMD_BANS:
+        rc = vstreamctl_bans(&opts);
+        break;
+
+    default: /* drop, ban, unban */
+        rc = vstreamctl_target(&opts);
+        break;
+    }
+
+    vstreamctl_http_cleanup();
+
+    return rc;
 }
 
 
@@ -212,6 +262,7 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
     size_t       i;
     long long    n;
     const char  *args[3];
+    char         shown[VSTREAMCTL_SHOWN_MAX];
 
     memset(opts, 0, sizeof(vstreamctl_opts_t));
     memset(seen, 0, sizeof(seen));
@@ -279,6 +330,28 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
             opts->cacert = optarg;
             break;
 
+        case VSTREAMCTL_OPT_KID:
+            if (!vstreamctl_kid_check(optarg)) {
+                vstreamctl_sanitize(shown, sizeof(shown), optarg);
+                vstreamctl_error("invalid --kid \"%s\": expected 1 to %d "
+                                 "of A-Z, a-z, 0-9", shown,
+                                 VSTREAMCTL_KID_MAX);
+                return VSTREAMCTL_USAGE;
+            }
+
+            opts->kid = optarg;
+            break;
+
+        case VSTREAMCTL_OPT_BAN:
+            if (vstreamctl_parse_number("--ban", optarg, 1,
+                                        VSTREAMCTL_BAN_MAX, &opts->ban)
+                != VSTREAMCTL_OK)
+            {
+                return VSTREAMCTL_USAGE;
+            }
+
+            break;
+
         case VSTREAMCTL_OPT_TTL:
             if (vstreamctl_parse_number("--ttl", optarg, 1,
                                         VSTREAMCTL_TTL_MAX, &opts->ttl)
@@ -335,7 +408,8 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
     }
 
     if (nargs == 0) {
-        vstreamctl_error("no command given: status, sign or drop "
+        vstreamctl_error("no command given: status, sign, drop, bans, "
+                         "ban or unban "
                          "(see vstreamctl --help)");
         return VSTREAMCTL_USAGE;
     }
@@ -345,14 +419,15 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
         return -1;
     }
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < VSTREAMCTL_NCOMMANDS; i++) {
         if (strcmp(args[0], vstreamctl_commands[i]) == 0) {
             break;
         }
     }
 
-    if (i == 3) {
-        vstreamctl_error("unknown command \"%s\": status, sign or drop "
+    if (i == VSTREAMCTL_NCOMMANDS) {
+        vstreamctl_error("unknown command \"%s\": status, sign, drop, "
+                         "bans, ban or unban "
                          "(see vstreamctl --help)", args[0]);
         return VSTREAMCTL_USAGE;
     }
@@ -373,11 +448,33 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
         }
     }
 
-    if (opts->cmd == VSTREAMCTL_CMD_STATUS) {
+    if (opts->cmd == VSTREAMCTL_CMD_STATUS || opts->cmd == VSTREAMCTL_CMD_BANS)
+    {
         if (nargs > 1) {
-            vstreamctl_error("status takes no argument, got \"%s\"", args[1]);
+            vstreamctl_sanitize(shown, sizeof(shown), args[1]);
+            vstreamctl_error("%s takes no argument, got \"%s\"", args[0],
+                             shown);
             return VSTREAMCTL_USAGE;
         }
+
+        return VSTREAMCTL_OK;
+    }
+
+    if (opts->cmd == VSTREAMCTL_CMD_BAN) {
+        if (nargs != 3) {
+            vstreamctl_error("ban needs APP/STREAM and SECONDS (see "
+                             "vstreamctl --help)");
+            return VSTREAMCTL_USAGE;
+        }
+
+        if (vstreamctl_parse_number("SECONDS", args[2], 1,
+                                    VSTREAMCTL_BAN_MAX, &opts->ban)
+            != VSTREAMCTL_OK)
+        {
+            return VSTREAMCTL_USAGE;
+        }
+
+        opts->target = args[1];
 
         return VSTREAMCTL_OK;
     }
@@ -568,54 +665,57 @@ vstreamctl_admin_setup(vstreamctl_opts_t *opts, char **base,
 static int
 vstreamctl_status(vstreamctl_opts_t *opts)
 {
+    return vstreamctl_get(opts, "/status", vstreamctl_status_show);
+}
+
+
+/* GET URL/PATH of one frontend, the body shown by show() on a 200 */
+
+typedef struct {
+    vstreamctl_opts_t       *opts;
+    vstreamctl_http_conf_t  *conf;
+    const char              *path;
+    int                    (*show)(const char *shown,
+                                   const vstreamctl_buf_t *body, int raw);
+    int                      token_sent;
+} vstreamctl_get_t;
+
+
+/*
+ * status over several frontends is one table (vstreamctl_fleet.c); other
+ * GETs (bans) show each frontend's answer under its name
+ */
+
+static int
+vstreamctl_get(vstreamctl_opts_t *opts, const char *path,
+    int (*show)(const char *shown, const vstreamctl_buf_t *body, int raw))
+{
     int                     rc;
-    char                   *base, *url;
-    size_t                  size;
+    char                   *base;
     vstreamctl_buf_t        token;
     vstreamctl_http_conf_t  conf;
-    vstreamctl_http_resp_t  resp;
-    char                    shown[VSTREAMCTL_SHOWN_MAX];
+    vstreamctl_get_t        g;
 
     rc = vstreamctl_admin_setup(opts, &base, &token, &conf);
     if (rc != VSTREAMCTL_OK) {
         return rc;
     }
 
-    if (vstreamctl_fleet_size() > 1) {
-        rc = vstreamctl_fleet_status(&conf, opts->json, token.data != NULL);
-        goto fleet_done;
+    g.opts = opts;
+    g.conf = &conf;
+    g.path = path;
+    g.show = show;
+    g.token_sent = token.data != NULL;
+
+    if (vstreamctl_fleet_size() <= 1) {
+        rc = vstreamctl_get_one(&g, base, NULL);
+
+    } else if (show == vstreamctl_status_show) {
+        rc = vstreamctl_fleet_status(&conf, opts->json, g.token_sent);
+
+    } else {
+        rc = vstreamctl_fleet_each(vstreamctl_get_one, &g);
     }
-
-    size = strlen(base) + sizeof("/status");
-
-    url = malloc(size);
-    if (url == NULL) {
-        vstreamctl_secret_free(&token);
-        free(base);
-        vstreamctl_error("out of memory");
-        return VSTREAMCTL_FAIL;
-    }
-
-    snprintf(url, size, "%s/status", base);
-    vstreamctl_http_shown(shown, sizeof(shown), url);
-
-    rc = vstreamctl_http_request(&conf, "GET", url, &resp);
-
-    if (rc == VSTREAMCTL_OK) {
-        if (resp.status == 200) {
-            rc = vstreamctl_status_show(shown, &resp.body, opts->json);
-
-        } else {
-            vstreamctl_http_refused(shown, &resp, token.data != NULL);
-            rc = VSTREAMCTL_FAIL;
-        }
-
-        vstreamctl_http_resp_free(&resp);
-    }
-
-    free(url);
-
-fleet_done:
 
     vstreamctl_fleet_free();
     vstreamctl_secret_free(&token);
@@ -626,15 +726,82 @@ fleet_done:
 
 
 static int
-vstreamctl_drop(vstreamctl_opts_t *opts)
+vstreamctl_get_one(void *ctx, const char *base, const char *label)
 {
+    vstreamctl_get_t *g = ctx;
+
     int                     rc;
-    char                   *base, *url, *app, *stream, *app_esc, *stream_esc;
+    char                   *url;
     size_t                  size;
-    vstreamctl_buf_t        token;
-    vstreamctl_http_conf_t  conf;
     vstreamctl_http_resp_t  resp;
     char                    shown[VSTREAMCTL_SHOWN_MAX];
+
+    size = strlen(base) + strlen(g->path) + 1;
+
+    url = malloc(size);
+    if (url == NULL) {
+        vstreamctl_error("out of memory");
+        return VSTREAMCTL_FAIL;
+    }
+
+    snprintf(url, size, "%s%s", base, g->path);
+    vstreamctl_http_shown(shown, sizeof(shown), url);
+
+    rc = vstreamctl_http_request(g->conf, "GET", url, &resp);
+    free(url);
+
+    if (rc != VSTREAMCTL_OK) {
+        return rc;
+    }
+
+    if (resp.status == 200) {
+        if (label != NULL && !g->opts->json) {
+            printf("%s:\n", label);
+        }
+
+        rc = g->show(shown, &resp.body, g->opts->json);
+
+    } else {
+        vstreamctl_http_refused(shown, &resp, g->token_sent);
+        rc = VSTREAMCTL_FAIL;
+    }
+
+    vstreamctl_http_resp_free(&resp);
+
+    return rc;
+}
+
+
+/* one request of drop, ban or unban, to one frontend */
+
+typedef struct {
+    vstreamctl_opts_t       *opts;
+    vstreamctl_http_conf_t  *conf;
+    const char              *app;
+    const char              *stream;
+    const char              *method;
+    const char              *what;
+    const char              *query;
+    int                      token_sent;
+} vstreamctl_target_t;
+
+
+/*
+ * drop (DELETE URL/streams/APP/STREAM[?ban=S]), ban (PUT
+ * URL/bans/APP/STREAM?seconds=S) and unban (DELETE URL/bans/APP/STREAM);
+ * over several frontends drop goes to the one holding the stream, ban and
+ * unban to every one (a banned publisher could come back through another)
+ */
+
+static int
+vstreamctl_target(vstreamctl_opts_t *opts)
+{
+    int                     rc;
+    char                   *base, *app, *stream;
+    char                    query[64];
+    vstreamctl_buf_t        token;
+    vstreamctl_http_conf_t  conf;
+    vstreamctl_target_t     t;
 
     rc = vstreamctl_split_target(opts->target, &app, &stream);
     if (rc != VSTREAMCTL_OK) {
@@ -648,70 +815,151 @@ vstreamctl_drop(vstreamctl_opts_t *opts)
         return rc;
     }
 
-    app_esc = NULL;
-    stream_esc = NULL;
-    url = NULL;
+    query[0] = '\0';
 
-    if (vstreamctl_fleet_size() > 1) {
-        rc = vstreamctl_fleet_drop(&conf, app, stream, token.data != NULL);
-        goto done;
+    if (opts->cmd == VSTREAMCTL_CMD_BAN) {
+        snprintf(query, sizeof(query), "?seconds=%lld", opts->ban);
+
+    } else if (opts->cmd == VSTREAMCTL_CMD_DROP && opts->ban) {
+        snprintf(query, sizeof(query), "?ban=%lld", opts->ban);
     }
 
-    app_esc = vstreamctl_http_escape(app);
-    stream_esc = vstreamctl_http_escape(stream);
-    url = NULL;
+    t.opts = opts;
+    t.conf = &conf;
+    t.app = app;
+    t.stream = stream;
+    t.method = (opts->cmd == VSTREAMCTL_CMD_BAN) ? "PUT" : "DELETE";
+    t.what = (opts->cmd == VSTREAMCTL_CMD_DROP) ? "streams" : "bans";
+    t.query = query;
+    t.token_sent = token.data != NULL;
 
-    if (app_esc != NULL && stream_esc != NULL) {
-        size = strlen(base) + strlen(app_esc) + strlen(stream_esc)
-               + sizeof("/streams//");
-        url = malloc(size);
+    if (vstreamctl_fleet_size() <= 1) {
+        rc = vstreamctl_target_one(&t, base, NULL);
 
-        if (url != NULL) {
-            snprintf(url, size, "%s/streams/%s/%s", base, app_esc,
-                     stream_esc);
-        }
-    }
-
-    if (url == NULL) {
-        vstreamctl_error("out of memory");
-        rc = VSTREAMCTL_FAIL;
-        goto done;
-    }
-
-    vstreamctl_http_shown(shown, sizeof(shown), url);
-
-    rc = vstreamctl_http_request(&conf, "DELETE", url, &resp);
-    if (rc != VSTREAMCTL_OK) {
-        goto done;
-    }
-
-    if (resp.status >= 200 && resp.status < 300) {
-        printf("%s/%s: disconnect requested (%ld)\n", app, stream,
-               resp.status);
-
-    } else if (resp.status == 404) {
-        vstreamctl_error("no live stream %s/%s (404)", app, stream);
-        rc = VSTREAMCTL_FAIL;
+    } else if (opts->cmd == VSTREAMCTL_CMD_DROP) {
+        rc = vstreamctl_fleet_drop(&conf, app, stream, query, t.token_sent);
 
     } else {
-        vstreamctl_http_refused(shown, &resp, token.data != NULL);
-        rc = VSTREAMCTL_FAIL;
+        rc = vstreamctl_fleet_each(vstreamctl_target_one, &t);
     }
-
-    vstreamctl_http_resp_free(&resp);
-
-done:
 
     vstreamctl_fleet_free();
     vstreamctl_secret_free(&token);
-    free(url);
-    free(app_esc);
-    free(stream_esc);
     free(base);
     free(app);
     free(stream);
 
     return rc;
+}
+
+
+static int
+vstreamctl_target_one(void *ctx, const char *base, const char *label)
+{
+    vstreamctl_target_t *t = ctx;
+
+    int                     rc;
+    char                   *url, *app_esc, *stream_esc;
+    size_t                  size;
+    vstreamctl_http_resp_t  resp;
+    char                    shown[VSTREAMCTL_SHOWN_MAX];
+
+    app_esc = vstreamctl_http_escape(t->app);
+    stream_esc = vstreamctl_http_escape(t->stream);
+    url = NULL;
+
+    if (app_esc != NULL && stream_esc != NULL) {
+        size = strlen(base) + strlen(t->what) + strlen(app_esc)
+               + strlen(stream_esc) + strlen(t->query) + sizeof("///");
+        url = malloc(size);
+
+        if (url != NULL) {
+            snprintf(url, size, "%s/%s/%s/%s%s", base, t->what, app_esc,
+                     stream_esc, t->query);
+        }
+    }
+
+    free(app_esc);
+    free(stream_esc);
+
+    if (url == NULL) {
+        vstreamctl_error("out of memory");
+        return VSTREAMCTL_FAIL;
+    }
+
+    vstreamctl_http_shown(shown, sizeof(shown), url);
+
+    rc = vstreamctl_http_request(t->conf, t->method, url, &resp);
+    free(url);
+
+    if (rc != VSTREAMCTL_OK) {
+        return rc;
+    }
+
+    if (resp.status >= 200 && resp.status < 300) {
+        vstreamctl_target_done(t->opts, t->opts->target, label, resp.status);
+
+    } else if (resp.status == 404 && t->opts->cmd == VSTREAMCTL_CMD_DROP) {
+        vstreamctl_error("no live stream %s/%s (404)", t->app, t->stream);
+        rc = VSTREAMCTL_FAIL;
+
+    } else if (resp.status == 404 && t->opts->cmd == VSTREAMCTL_CMD_UNBAN) {
+        vstreamctl_error("%s/%s is not banned%s%s (404)", t->app, t->stream,
+                         label ? " on " : "", label ? label : "");
+        rc = VSTREAMCTL_FAIL;
+
+    } else {
+        vstreamctl_http_refused(shown, &resp, t->token_sent);
+        rc = VSTREAMCTL_FAIL;
+    }
+
+    vstreamctl_http_resp_free(&resp);
+
+    return rc;
+}
+
+
+static void
+vstreamctl_target_done(vstreamctl_opts_t *opts, const char *target,
+    const char *label, long status)
+{
+    char  shown[VSTREAMCTL_SHOWN_MAX];
+
+    vstreamctl_sanitize(shown, sizeof(shown), target);
+
+    if (label != NULL) {
+        printf("%s: ", label);
+    }
+
+    switch (opts->cmd) {
+
+    case VSTREAMCTL_CMD_DROP:
+        if (opts->ban) {
+            printf("%s: disconnect requested, banned for %llds (%ld)\n",
+                   shown, opts->ban, status);
+
+        } else {
+            printf("%s: disconnect requested (%ld)\n", shown, status);
+        }
+
+        break;
+
+    case VSTREAMCTL_CMD_BAN:
+        printf("%s: %s for %llds (%ld)\n", shown,
+               status == 201 ? "banned" : "ban updated", opts->ban, status);
+        break;
+
+    default: /* VSTREAMCTL_CMD_UNBAN */
+        printf("%s: ban lifted (%ld)\n", shown, status);
+        break;
+    }
+}
+
+
+static int
+vstreamctl_bans(vstreamctl_opts_t *opts)
+{
+    return vstreamctl_get(opts, "/bans", vstreamctl_bans_show);
 }
 
 
@@ -722,7 +970,8 @@ vstreamctl_sign_command(vstreamctl_opts_t *opts)
     char             *app, *stream, *prefix;
     const char       *now_env;
     long long         now, exp;
-    vstreamctl_buf_t  secret;
+    vstreamctl_buf_t  file, secret;
+    char              kid[VSTREAMCTL_KID_MAX + 1];
     char              sig[64];
 
     rc = vstreamctl_split_target(opts->target, &app, &stream);
@@ -731,8 +980,8 @@ vstreamctl_sign_command(vstreamctl_opts_t *opts)
     }
 
     prefix = NULL;
-    secret.data = NULL;
-    secret.len = 0;
+    file.data = NULL;
+    file.len = 0;
 
     now_env = getenv("VSTREAM_SIGN_NOW");
 
@@ -754,17 +1003,28 @@ vstreamctl_sign_command(vstreamctl_opts_t *opts)
         goto done;
     }
 
-    rc = vstreamctl_read_secret(opts->secret_file, "secret", &secret);
+    rc = vstreamctl_read_secret(opts->secret_file, "secret", &file);
     if (rc != VSTREAMCTL_OK) {
         goto done;
     }
 
-    rc = vstreamctl_sign(&secret, app, stream, exp, sig, sizeof(sig));
+    rc = vstreamctl_sign_key(&file, opts->secret_file, opts->kid, &secret,
+                             kid);
     if (rc != VSTREAMCTL_OK) {
         goto done;
     }
 
-    printf("%s?exp=%lld&sig=%s\n", prefix, exp, sig);
+    rc = vstreamctl_sign(&secret, app, stream, exp, kid, sig, sizeof(sig));
+    if (rc != VSTREAMCTL_OK) {
+        goto done;
+    }
+
+    if (kid[0] != '\0') {
+        printf("%s?exp=%lld&kid=%s&sig=%s\n", prefix, exp, kid, sig);
+
+    } else {
+        printf("%s?exp=%lld&sig=%s\n", prefix, exp, sig);
+    }
 
     if (fflush(stdout) != 0 || ferror(stdout)) {
         vstreamctl_error("cannot write the key to standard output");
@@ -773,7 +1033,7 @@ vstreamctl_sign_command(vstreamctl_opts_t *opts)
 
 done:
 
-    vstreamctl_secret_free(&secret);
+    vstreamctl_secret_free(&file);
     free(prefix);
     free(app);
     free(stream);

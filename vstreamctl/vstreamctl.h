@@ -75,6 +75,15 @@ void vstreamctl_http_refused(const char *shown,
 /* vstreamctl_status.c */
 int vstreamctl_status_show(const char *shown, const vstreamctl_buf_t *body,
     int raw);
+struct json_t *vstreamctl_json_load(const char *shown,
+    const vstreamctl_buf_t *body);
+void vstreamctl_print_raw(const vstreamctl_buf_t *body);
+
+/* vstreamctl_bans.c */
+#define VSTREAMCTL_BAN_MAX          (30LL * 24 * 3600)
+
+int vstreamctl_bans_show(const char *shown, const vstreamctl_buf_t *body,
+    int raw);
 
 /* vstreamctl_fleet.c */
 int vstreamctl_fleet_add(const char *urls);
@@ -84,11 +93,19 @@ void vstreamctl_fleet_free(void);
 int vstreamctl_fleet_status(const vstreamctl_http_conf_t *conf, int raw,
     int token_sent);
 int vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf,
-    const char *app, const char *stream, int token_sent);
+    const char *app, const char *stream, const char *query, int token_sent);
+int vstreamctl_fleet_each(int (*one)(void *ctx, const char *base,
+    const char *label), void *ctx);
 
 /* vstreamctl_sign.c */
+#define VSTREAMCTL_KID_MAX          8
+
+int vstreamctl_sign_key(const vstreamctl_buf_t *file, const char *path,
+    const char *want, vstreamctl_buf_t *secret, char *kid);
+int vstreamctl_kid_check(const char *kid);
 int vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
-    const char *stream, long long exp, char *sig, size_t size);
+    const char *stream, long long exp, const char *kid, char *sig,
+    size_t size);
 int vstreamctl_sign_url(const char *base, const char *app,
     const char *stream, char **prefix);
 

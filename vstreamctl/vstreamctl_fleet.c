@@ -161,7 +161,7 @@ vstreamctl_fleet_status(const vstreamctl_http_conf_t *conf, int raw,
 
 int
 vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf, const char *app,
-    const char *stream, int token_sent)
+    const char *stream, const char *query, int token_sent)
 {
     int                     rc;
     char                   *url, *app_esc, *stream_esc;
@@ -215,12 +215,12 @@ vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf, const char *app,
 
     if (app_esc != NULL && stream_esc != NULL) {
         size = strlen(holder->base) + strlen(app_esc) + strlen(stream_esc)
-               + sizeof("/streams//");
+               + strlen(query) + sizeof("/streams//");
         url = malloc(size);
 
         if (url != NULL) {
-            snprintf(url, size, "%s/streams/%s/%s", holder->base, app_esc,
-                     stream_esc);
+            snprintf(url, size, "%s/streams/%s/%s%s", holder->base, app_esc,
+                     stream_esc, query);
         }
     }
 
@@ -254,6 +254,39 @@ vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf, const char *app,
     vstreamctl_fleet_failed(nfailed);
 
     return nfailed ? VSTREAMCTL_FAIL : rc;
+}
+
+
+/*
+ * one() for every frontend, in the order given, with its checked base and
+ * its label; the failures are summed up at the end (exit 1 if any)
+ */
+
+int
+vstreamctl_fleet_each(int (*one)(void *ctx, const char *base,
+    const char *label), void *ctx)
+{
+    int     rc;
+    size_t  i, nfailed;
+
+    rc = vstreamctl_fleet_check();
+    if (rc != VSTREAMCTL_OK) {
+        return rc;
+    }
+
+    nfailed = 0;
+
+    for (i = 0; i < vstreamctl_nfleet; i++) {
+        if (one(ctx, vstreamctl_fleet[i].base, vstreamctl_fleet[i].label)
+            != VSTREAMCTL_OK)
+        {
+            nfailed++;
+        }
+    }
+
+    vstreamctl_fleet_failed(nfailed);
+
+    return nfailed ? VSTREAMCTL_FAIL : VSTREAMCTL_OK;
 }
 
 

@@ -1,7 +1,10 @@
 
 /*
  * vstreamctl: signed publish keys, as the module checks them:
- * SIG = base64url, no padding, of HMAC-SHA256(secret, "APP/STREAM:EXP").
+ * SIG = base64url, no padding, of HMAC-SHA256(secret, "APP/STREAM:EXP"),
+ * or with a key id of HMAC-SHA256(its secret, "APP/STREAM:EXP:KID").  The
+ * secret file is read by the module's own rules (vstream_keys_next() of
+ * src/vstream_text.c): lines "KID SECRET", or one bare secret.
  */
 
 
@@ -14,15 +17,87 @@
 #include <openssl/hmac.h>
 
 #include "vstreamctl.h"
+#include "vstream_text.h"
 
 
 static size_t vstreamctl_base64url(char *dst, const unsigned char *src,
     size_t len);
 
 
+/*
+ * The key of the secret file to sign with: the one of id "want", or the
+ * last of the file when want is NULL.  secret points into file; kid gets
+ * the key id ("" for a bare secret), at most VSTREAMCTL_KID_MAX bytes.
+ */
+
+int
+vstreamctl_sign_key(const vstreamctl_buf_t *file, const char *path,
+    const char *want, vstreamctl_buf_t *secret, char *kid)
+{
+    int              rc;
+    const char      *why;
+    vstream_key_t    k;
+    vstream_keys_t   it;
+    char             shown[VSTREAMCTL_SHOWN_MAX];
+
+    vstreamctl_sanitize(shown, sizeof(shown), path);
+
+    secret->data = NULL;
+    kid[0] = '\0';
+
+    vstream_keys_init(&it, (const unsigned char *) file->data, file->len);
+
+    while ((rc = vstream_keys_next(&it, &k, &why)) == 1) {
+
+        if (k.kid_len == 0 && want != NULL) {
+            vstreamctl_error("secret file %s holds one secret without a key "
+                             "id: sign without --kid", shown);
+            return VSTREAMCTL_USAGE;
+        }
+
+        if (want == NULL
+            || (strlen(want) == k.kid_len
+                && memcmp(want, k.kid, k.kid_len) == 0))
+        {
+            memcpy(kid, k.kid, k.kid_len);
+            kid[k.kid_len] = '\0';
+            secret->data = (char *) k.secret;
+            secret->len = k.secret_len;
+        }
+    }
+
+    if (rc == -1) {
+        vstreamctl_error("secret file %s, line %zu: %s", shown, k.line, why);
+        return VSTREAMCTL_USAGE;
+    }
+
+    if (secret->data == NULL) {
+        if (want != NULL) {
+            vstreamctl_sanitize(shown, sizeof(shown), want);
+            vstreamctl_error("no key \"%s\" in the secret file", shown);
+
+        } else {
+            vstreamctl_error("secret file %s holds no key", shown);
+        }
+
+        return VSTREAMCTL_USAGE;
+    }
+
+    return VSTREAMCTL_OK;
+}
+
+
+int
+vstreamctl_kid_check(const char *kid)
+{
+    return vstream_kid_is_valid((const unsigned char *) kid, strlen(kid));
+}
+
+
 int
 vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
-    const char *stream, long long exp, char *sig, size_t size)
+    const char *stream, long long exp, const char *kid, char *sig,
+    size_t size)
 {
     int            len;
     char          *msg;
@@ -35,7 +110,7 @@ vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
         return VSTREAMCTL_FAIL;
     }
 
-    msg_size = strlen(app) + strlen(stream) + 32;
+    msg_size = strlen(app) + strlen(stream) + VSTREAMCTL_KID_MAX + 32;
 
     msg = malloc(msg_size);
     if (msg == NULL) {
@@ -43,7 +118,12 @@ vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
         return VSTREAMCTL_FAIL;
     }
 
-    len = snprintf(msg, msg_size, "%s/%s:%lld", app, stream, exp);
+    if (kid != NULL && kid[0] != '\0') {
+        len = snprintf(msg, msg_size, "%s/%s:%lld:%s", app, stream, exp, kid);
+
+    } else {
+        len = snprintf(msg, msg_size, "%s/%s:%lld", app, stream, exp);
+    }
 
     if (HMAC(EVP_sha256(), secret->data, (int) secret->len,
              (unsigned char *) msg, (size_t) len, md, &md_len)

@@ -67,16 +67,10 @@ int
 vstreamctl_status_show(const char *shown, const vstreamctl_buf_t *body,
     int raw)
 {
-    json_t        *doc, *streams;
-    json_error_t   err;
-    char           text[VSTREAMCTL_SHOWN_MAX];
+    json_t  *doc, *streams;
 
-    doc = json_loadb(body->data != NULL ? body->data : "", body->len, 0,
-                     &err);
+    doc = vstreamctl_json_load(shown, body);
     if (doc == NULL) {
-        vstreamctl_sanitize(text, sizeof(text), err.text);
-        vstreamctl_error("bad JSON from %s: %s (line %d, column %d)", shown,
-                         text, err.line, err.column);
         return VSTREAMCTL_FAIL;
     }
 
@@ -93,11 +87,7 @@ vstreamctl_status_show(const char *shown, const vstreamctl_buf_t *body,
     }
 
     if (raw) {
-        fwrite(body->data, 1, body->len, stdout);
-
-        if (body->data[body->len - 1] != '\n') {
-            fputc('\n', stdout);
-        }
+        vstreamctl_print_raw(body);
 
     } else {
         vstreamctl_status_table(doc, json_is_array(streams) ? streams : NULL);
@@ -111,6 +101,40 @@ vstreamctl_status_show(const char *shown, const vstreamctl_buf_t *body,
     }
 
     return VSTREAMCTL_OK;
+}
+
+
+/* the document of an answer, or NULL after an error line */
+
+json_t *
+vstreamctl_json_load(const char *shown, const vstreamctl_buf_t *body)
+{
+    json_t        *doc;
+    json_error_t   err;
+    char           text[VSTREAMCTL_SHOWN_MAX];
+
+    doc = json_loadb(body->data != NULL ? body->data : "", body->len, 0,
+                     &err);
+    if (doc == NULL) {
+        vstreamctl_sanitize(text, sizeof(text), err.text);
+        vstreamctl_error("bad JSON from %s: %s (line %d, column %d)", shown,
+                         text, err.line, err.column);
+    }
+
+    return doc;
+}
+
+
+/* --json: the body as received, with a final newline */
+
+void
+vstreamctl_print_raw(const vstreamctl_buf_t *body)
+{
+    fwrite(body->data, 1, body->len, stdout);
+
+    if (body->data[body->len - 1] != '\n') {
+        fputc('\n', stdout);
+    }
 }
 
 

@@ -27,7 +27,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     int                     get, known, stream;
-    size_t                  len, i, slash, slashes;
+    size_t                  len, i, slash, slashes, skip;
     unsigned char          *path;
     const unsigned char    *p;
     vstream_method_e        m;
@@ -37,7 +37,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    m = (vstream_method_e) (data[0] % 4);
+    m = (vstream_method_e) (data[0] % 5);
     path = malloc(size - 1 ? size - 1 : 1);
     fz_check(path != NULL);
     memcpy(path, data + 1, size - 1);
@@ -56,20 +56,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     get = (m == VSTREAM_METHOD_GET || m == VSTREAM_METHOD_HEAD);
 
     known = (len == 6 && memcmp(p, "status", 6) == 0)
-            || (len == 7 && memcmp(p, "metrics", 7) == 0);
+            || (len == 7 && memcmp(p, "metrics", 7) == 0)
+            || (len == 4 && memcmp(p, "bans", 4) == 0);
     stream = 0;
     slash = 0;
+    skip = (len > 5 && memcmp(p, "bans/", 5) == 0) ? 5 : 8;
 
-    if (len > 8 && memcmp(p, "streams/", 8) == 0) {
-        for (i = 8, slashes = 0; i < len; i++) {
+    if (len > skip && memcmp(p, skip == 5 ? "bans/" : "streams/", skip) == 0)
+    {
+        for (i = skip, slashes = 0; i < len; i++) {
             if (p[i] == '/') {
                 slashes++;
                 slash = i;
             }
         }
 
-        stream = (slashes == 1 && slash > 8 && slash < len - 1
-                  && slash - 8 <= 255
+        stream = (slashes == 1 && slash > skip && slash < len - 1
+                  && slash - skip <= 255
                   && vstream_name_is_safe(p + slash + 1, len - slash - 1));
     }
 
@@ -80,9 +83,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (known) {
         fz_check(get ? rt.route == (len == 6 ? VSTREAM_ROUTE_STATUS
-                                             : VSTREAM_ROUTE_METRICS)
+                                    : len == 7 ? VSTREAM_ROUTE_METRICS
+                                    : VSTREAM_ROUTE_BANS)
                      : rt.status == 405
                        && strcmp(rt.allow, "GET, HEAD") == 0);
+
+    } else if (stream && skip == 5) {
+        if (m == VSTREAM_METHOD_PUT) {
+            fz_check(rt.route == VSTREAM_ROUTE_BAN);
+
+        } else if (m == VSTREAM_METHOD_DELETE) {
+            fz_check(rt.route == VSTREAM_ROUTE_UNBAN);
+
+        } else {
+            fz_check(rt.status == 405 && strcmp(rt.allow, "PUT, DELETE") == 0);
+        }
 
     } else if (stream) {
         if (get) {
@@ -100,8 +115,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_check(rt.status == 404);
     }
 
-    if (rt.route == VSTREAM_ROUTE_STREAM || rt.route == VSTREAM_ROUTE_DROP) {
-        fz_check(rt.app == p + 8 && rt.app_len == slash - 8);
+    if (rt.route == VSTREAM_ROUTE_STREAM || rt.route == VSTREAM_ROUTE_DROP
+        || rt.route == VSTREAM_ROUTE_BAN || rt.route == VSTREAM_ROUTE_UNBAN)
+    {
+        fz_check(rt.app == p + skip && rt.app_len == slash - skip);
         fz_check(rt.name == p + slash + 1 && rt.name_len == len - slash - 1);
         fz_check(rt.name + rt.name_len == path + size - 1);
 

@@ -673,6 +673,9 @@ ngx_str_t  ngx_vstream_reasons[] = {
     ngx_string("exp_too_far"),
     ngx_string("name_too_long"),
     ngx_string("rtmp"),
+    ngx_string("unknown_kid"),
+    ngx_string("bad_args"),
+    ngx_string("banned"),
     ngx_null_string
 };
 

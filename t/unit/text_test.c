@@ -36,6 +36,9 @@ static void t_args(void);
 static void t_routes(void);
 static void t_hls_path(void);
 static void t_hls_uri(void);
+static void t_keys(void);
+static int t_keys_read(const char *text, const char *want, size_t line,
+    const char *err);
 
 
 static unsigned  t_tests, t_failed;
@@ -55,6 +58,7 @@ main(void)
     t_routes();
     t_hls_path();
     t_hls_uri();
+    t_keys();
 
     printf("1..%u\n", t_tests);
 
@@ -513,6 +517,20 @@ t_routes(void)
          "route: a name that could never publish is 404");
     t_ok(t_route("", VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE, 404, NULL),
          "route: the prefix alone is 404");
+    t_ok(t_route("bans", VSTREAM_METHOD_GET, VSTREAM_ROUTE_BANS, 200, NULL),
+         "route: GET bans");
+    t_ok(t_route("bans", VSTREAM_METHOD_PUT, VSTREAM_ROUTE_NONE, 405,
+                 "GET, HEAD"), "route: PUT bans is 405");
+    t_ok(t_route("bans/live/cam1", VSTREAM_METHOD_PUT, VSTREAM_ROUTE_BAN,
+                 200, NULL), "route: PUT a ban");
+    t_ok(t_route("bans/live/cam1", VSTREAM_METHOD_DELETE, VSTREAM_ROUTE_UNBAN,
+                 200, NULL), "route: DELETE a ban");
+    t_ok(t_route("bans/live/cam1", VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE,
+                 405, "PUT, DELETE"), "route: GET a ban is 405");
+    t_ok(t_route("bans/live/..", VSTREAM_METHOD_PUT, VSTREAM_ROUTE_NONE,
+                 404, NULL), "route: a ban of a name that could never publish");
+    t_ok(t_route("streams/live/cam1", VSTREAM_METHOD_PUT, VSTREAM_ROUTE_NONE,
+                 405, "GET, HEAD, DELETE"), "route: PUT a stream is 405");
 
     p = t_copy(T_LIT("/streams/live/cam1"));
     vstream_admin_route(p, 18, VSTREAM_METHOD_GET, &rt);
@@ -593,4 +611,71 @@ t_hls_path(void)
          == 0, "hls path: no room for the NUL is 0");
     t_ok(vstream_hls_playlist_path(buf, 15, T_LIT("/hls"), T_LIT("cam1"), 0)
          == 14, "hls path: just enough room");
+}
+
+
+/*
+ * The key file as "KID=SECRET;..." ("=SECRET" for the bare secret), or on
+ * a bad line its number and the start of the error
+ */
+
+static int
+t_keys_read(const char *text, const char *want, size_t line, const char *err)
+{
+    int             rc;
+    char            got[512];
+    size_t          n;
+    const char     *why;
+    vstream_key_t   k;
+    vstream_keys_t  it;
+
+    vstream_keys_init(&it, (const unsigned char *) text, strlen(text));
+    n = 0;
+    got[0] = '\0';
+
+    while ((rc = vstream_keys_next(&it, &k, &why)) == 1) {
+        n += snprintf(got + n, sizeof(got) - n, "%.*s=%.*s;",
+                      (int) k.kid_len, (const char *) k.kid,
+                      (int) k.secret_len, (const char *) k.secret);
+    }
+
+    if (rc == -1) {
+        return err != NULL && k.line == line
+               && strncmp(why, err, strlen(err)) == 0;
+    }
+
+    return err == NULL && strcmp(got, want) == 0;
+}
+
+
+static void
+t_keys(void)
+{
+    t_ok(t_keys_read("k1 one\nk2 two\n", "k1=one;k2=two;", 0, NULL),
+         "keys: two KID SECRET lines");
+    t_ok(t_keys_read("\r\n  k1\tone two  \r\n\n\tk2   x\r\n", "k1=one two;k2=x;", 0,
+                     NULL), "keys: blank lines, CRLF, tabs, spaces inside a secret");
+    t_ok(t_keys_read("bare-secret\n", "=bare-secret;", 0, NULL),
+         "keys: one line without white space is the bare secret");
+    t_ok(t_keys_read("  odd!word and more\n", "=  odd!word and more;", 0, NULL),
+         "keys: one line whose first word is no kid: bare, as it was");
+    t_ok(t_keys_read("k1 only\n", "k1=only;", 0, NULL),
+         "keys: one KID SECRET line");
+    t_ok(t_keys_read("Ab3456789 s\n", "=Ab3456789 s;", 0, NULL),
+         "keys: one line whose first word is too long for a kid: bare");
+    t_ok(t_keys_read("k1 a\nk2\n", NULL, 2, "expected"),
+         "keys: a kid without its secret");
+    t_ok(t_keys_read("k1 a\n\nsecret\n", NULL, 3, "expected"),
+         "keys: a bare secret among keys, line 3");
+    t_ok(t_keys_read("k1 a\nk-2 b\n", NULL, 2, "invalid key id"),
+         "keys: a kid with a '-'");
+    t_ok(t_keys_read("k123456789 a\nk2 b\n", NULL, 1, "invalid key id"),
+         "keys: a kid of 10 characters");
+    t_ok(t_keys_read("k1 a\nk2 b\nk1 c\n", NULL, 3, "duplicate key id"),
+         "keys: a kid twice");
+    t_ok(t_keys_read("", "", 0, NULL), "keys: nothing, no key");
+    t_ok(vstream_kid_is_valid(T_LIT("Zz09")) && !vstream_kid_is_valid(T_LIT(""))
+         && !vstream_kid_is_valid(T_LIT("123456789"))
+         && vstream_kid_is_valid(T_LIT("12345678"))
+         && !vstream_kid_is_valid(T_LIT("k_1")), "keys: kid rules");
 }
