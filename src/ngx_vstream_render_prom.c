@@ -23,7 +23,7 @@
  */
 #define NGX_VSTREAM_PROM_STREAM   2560
 #define NGX_VSTREAM_PROM_APP      2048
-#define NGX_VSTREAM_PROM_FIXED    4096
+#define NGX_VSTREAM_PROM_FIXED    8192
 #define NGX_VSTREAM_PROM_LABELS   24
 
 /* how many label sets of a stream repeat its names in /metrics */
