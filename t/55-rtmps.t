@@ -30,9 +30,10 @@ my $outside = $t->netns('out', 106);
 my $prefix = $t->prefix;
 
 $t->write_file('conf/ingest.key', "rtmps-$$-" . time . "\n", 0600);
-my $req = `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-    -nodes -days 1 -subj /CN=localhost -keyout $prefix/conf/rtmps.key \
-    -out $prefix/conf/rtmps.crt 2>&1`;
+my $req_cmd = 'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1'
+    . " -nodes -days 1 -subj /CN=localhost -keyout $prefix/conf/rtmps.key"
+    . " -out $prefix/conf/rtmps.crt 2>&1";
+my $req = `$req_cmd`;
 die "openssl req failed: $req" if $?;
 
 # webhook receiver: one JSON body a line
