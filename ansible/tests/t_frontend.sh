@@ -33,53 +33,9 @@ fi
 http_port=$(free_port); https_port=$(free_port); rtmp_port=$(free_port)
 # A subnet of its own for the publisher namespace (the "private subnet").
 net=10.$((200 + $$ % 50)).$(($$ % 250))
-mkdir -p "$S/etc"
-cp -a /etc/nginx "$S/etc/nginx"
-# The role ships the repository's HEAD; a clone keeps HEAD still while
-# others commit.  It shares the checkout's build/src (nginx-rtmp's source).
-git clone -q --shared "$top" "$S/repo" && mkdir -p "$S/repo/build" &&
-    ln -s "$top/build/src" "$S/repo/build/src" || not_ok "frontend: clone the repository"
-# The same for the web pages (web/build.sh may rewrite them meanwhile).
-[ -d "$top/build/web" ] && cp -a "$top/build/web" "$S/web"
-rm -f "$S/etc/nginx/modules-enabled/60-mod-vstream.conf"
+frontend_scratch "$S" || not_ok "frontend: clone the repository"
 conf=$S/etc/nginx/nginx.conf
-
-cat >"$S/inventory.yml" <<INV
-all:
-  vars:
-    private_subnet_cidr: $net.0/24
-    public_subnet_cidr: 10.0.1.0/24
-    frontend_private_ip: 127.0.0.1
-    domain_name: ""
-  children:
-    frontend:
-      hosts:
-        frontend:
-          ansible_connection: local
-          ansible_python_interpreter: $PY
-          ansible_become: false
-          ssl_dir: $S/etc/nginx/vstream/tls
-          ssl_nginx_snippet: $S/etc/nginx/snippets/vstream-tls.conf
-          ssl_acme_webroot: $S/acme
-          ssl_manage_service: false
-          nginx_vstream_enabled: $vstream
-          nginx_vstream_repo: $S/repo
-          nginx_web_src: $S/web
-          nginx_http_port: $http_port
-          nginx_https_port: $https_port
-          nginx_rtmp_port: $rtmp_port
-          nginx_conf_dir: $S/etc/nginx
-          nginx_modules_enabled_dir: $S/etc/nginx/modules-enabled
-          nginx_modules_dir: $S/modules
-          nginx_vstream_src_dir: $S/src
-          nginx_hls_dir: $S/var/lib/vstream/hls
-          nginx_log_dir: $S/log
-          nginx_pid_file: $S/nginx.pid
-          nginx_web_root: $S/www
-          nginx_admin_token_file: $S/etc/nginx/vstream/admin.token
-          nginx_worker_processes: 2
-          nginx_manage_service: false
-INV
+frontend_inventory "$S" "$net" "$vstream" "$http_port" "$https_port" "$rtmp_port" </dev/null
 
 t0=$SECONDS
 if ! play "$S/run1.log" -i "$S/inventory.yml" frontend.yml; then
@@ -171,7 +127,18 @@ publish() {
         -i testsrc2=size=320x240:rate=25 -c:v libx264 -preset ultrafast -g 25 \
         -f flv "$2" 2>>"$S/ffmpeg.log"
 }
-publish $id "rtmp://$net.1:$rtmp_port/live/cam1" 30 &
+# the module wants a signed key (nginx_ingest_secret_file)
+key=
+if $vstream; then
+    check "frontend: ingest secret is root's, mode 0600, and in the rtmp application" \
+        test "$(stat -c '%U %a' "$S/etc/nginx/vstream/ingest.key")" = "root 600" -a \
+             -n "$(grep "vstream_ingest_secret_file $S/etc/nginx/vstream/ingest.key;" "$conf")"
+    make -s -C "$top" -o deps vstreamctl >>"$S/make-module.log" 2>&1 &&
+        key=$("$top/build/vstreamctl" sign --secret-file "$S/etc/nginx/vstream/ingest.key" \
+            live/cam1 --ttl 600) || not_ok "frontend: vstreamctl sign"
+    key=${key#live/cam1}
+fi
+publish $id "rtmp://$net.1:$rtmp_port/live/cam1$key" 30 &
 ff_pid=$!
 playlist() { curl -sk -o "$S/cam1.m3u8" -w '%{http_code}' "https://127.0.0.1:$https_port/hls/cam1.m3u8" | grep -qx 200; }
 check "frontend: a publisher in the private subnet produces HLS served over HTTPS" wait_for 20 playlist

@@ -25,6 +25,7 @@ all:
       ssl_letsencrypt_dir: $S/letsencrypt
       ssl_dir: $S/tls
       ssl_nginx_snippet: $S/snippets/vstream-tls.conf
+      ssl_nginx_stream_snippet: $S/snippets/vstream-tls-stream.conf
       ssl_acme_webroot: $S/acme
       ssl_install_packages: false
       ssl_manage_service: false
