@@ -16,7 +16,11 @@ cases=(
   "nginx-port-word|nginx|nginx_ingest_allow: [10.0.2.0/24], nginx_https_port: https|nginx_https_port.*unable to convert to int"
   "nginx-port-range|nginx|nginx_ingest_allow: [10.0.2.0/24], nginx_rtmp_port: 70000|nginx_rtmp_port must be a port number, 1-65535; got 70000"
   "nginx-hls-tmp|nginx|nginx_ingest_allow: [10.0.2.0/24], nginx_hls_dir: /tmp/hls|nginx_hls_dir an absolute path outside /tmp"
+  "nginx-rtmps-allow|nginx|nginx_ingest_allow: [10.0.2.0/24], nginx_rtmps_allow: [anywhere]|nginx_rtmps_allow must list CIDRs"
+  "nginx-rtmps-port|nginx|nginx_ingest_allow: [10.0.2.0/24], nginx_rtmps_port: 0|nginx_rtmps_port must be a port number, 1-65535; got 0"
   "streamer-no-host|streamer||missing required arguments: streamer_rtmp_host"
+  "streamer-no-secret-host|streamer|streamer_rtmp_host: 10.0.1.10|signed keys need streamer_ingest_secret_host"
+  "streamer-bad-ttl|streamer|streamer_rtmp_host: 10.0.1.10, streamer_ingest_secret_host: fe, streamer_key_ttl: 5|streamer_key_ttl of 60 to 86400 s \\(got 5\\)"
   "streamer-bad-port|streamer|streamer_rtmp_host: 10.0.1.10, streamer_rtmp_port: 0|streamer_rtmp_port=0 \\(1-65535\\)"
   "ssl-bad-domain|ssl|ssl_domain: 'not a domain'|ssl_domain 'not a domain' is not a DNS name"
 )
