@@ -38,33 +38,7 @@ die "openssl req failed: $req" if $?;
 
 # webhook receiver: one JSON body a line
 my $events = "$prefix/events.jsonl";
-my $hook = do {
-    my $srv = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
-                                    LocalPort => 0, ReuseAddr => 1) or die $!;
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        my $deadline = time + 300;
-        while (time < $deadline) {
-            my $c = $srv->accept or next;
-            local $/ = "\r\n";
-            my $len = 0;
-            while (my $line = <$c>) {
-                $len = $1 if $line =~ /^Content-Length:\s*(\d+)/i;
-                last if $line eq "\r\n";
-            }
-            my $body = '';
-            read $c, $body, $len;
-            open my $fh, '>>', $events or die;
-            print $fh "$body\n";
-            close $fh;
-            print $c "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
-            close $c;
-        }
-        exit 0;
-    }
-    push @{ $t->{pids} }, $pid;
-    $srv->sockport;
-};
+my $hook = $t->webhook_receiver($events);
 
 $t->write_conf(<<"END");
 %%PREAMBLE(modules=all+stream)%%
@@ -78,6 +52,7 @@ stream {
 
     server {
         listen %%PORT_RTMPS%% ssl;
+        listen [::]:%%PORT_RTMPS%% ssl;
         proxy_pass 127.0.0.1:%%PORT_BACKEND%%;
         proxy_protocol on;
     }
@@ -96,7 +71,7 @@ rtmp {
 
         application live {
             live on;
-            vstream_ingest_allow $inside->{cidr};
+            vstream_ingest_allow $inside->{cidr} $inside->{cidr6};
             vstream_ingest_secret_file ingest.key;
             vstream_webhook http://127.0.0.1:$hook/hooks;
         }
@@ -163,8 +138,17 @@ like($t->error_log,
      qr/publish accepted: client \Q$inside->{addr}\E, app "live", stream "cam1"/,
      'the log names it');
 ok(wait_for(sub { hook_events('publish', 'cam1') }, 10), 'a publish webhook');
-is((hook_events('publish', 'cam1'))[0]{addr}, $inside->{addr},
+is(((hook_events('publish', 'cam1'))[0] || {})->{addr}, $inside->{addr},
    'with the publisher\'s address');
+
+# --- IPv6: the PROXY header says TCP6
+($r, my $cam6) = publish_result(
+    "rtmps://[$inside->{gateway6}]:$port{rtmps}/live/" . key('cam16'), 'cam16',
+    ns => $inside);
+is($r, 'live', 'rtmps:// over IPv6 from inside is live');
+is(($t->status_stream('live', 'cam16') || {})->{publisher}{addr},
+   $inside->{addr6}, 'with the publisher\'s IPv6 address');
+$t->kill_process($cam6);
 
 # --- a signed key from outside the CIDR
 ($r) = publish_result(
@@ -179,7 +163,7 @@ like($t->error_log,
      'so does the log');
 ok(wait_for(sub { hook_events('publish_denied', 'cam2') }, 10),
    'a publish_denied webhook');
-is((hook_events('publish_denied', 'cam2'))[0]{addr}, $outside->{addr},
+is(((hook_events('publish_denied', 'cam2'))[0] || {})->{addr}, $outside->{addr},
    'with the namespace\'s address');
 
 # --- inside, over TLS, without a key: the key check still applies

@@ -459,6 +459,40 @@ sub publish {
 
 sub process_log { $_[0]->read_file($_[0]{logs}{$_[1]}) }
 
+# A webhook receiver on loopback for up to $seconds (default 300): answers
+# 204 and appends each request's body, a line, to $file.  Returns its port;
+# the harness stops it with the test's other processes.
+sub webhook_receiver {
+    my ($self, $file, $seconds) = @_;
+    my $srv = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                    LocalPort => 0, ReuseAddr => 1) or die $!;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        my $deadline = time + ($seconds || 300);
+        while (time < $deadline) {
+            my $c = $srv->accept or next;
+            local $/ = "\r\n";
+            my $len = 0;
+            while (my $line = <$c>) {
+                $len = $1 if $line =~ /^Content-Length:\s*(\d+)/i;
+                last if $line eq "\r\n";
+            }
+            my $body = '';
+            read $c, $body, $len;
+            open my $fh, '>>', $file or die "$file: $!";
+            print $fh "$body\n";
+            close $fh;
+            print $c "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+            close $c;
+        }
+        exit 0;
+    }
+    my $port = $srv->sockport;
+    close $srv;
+    push @{ $self->{pids} }, $pid;
+    return $port;
+}
+
 # True once the child has exited (reaps it); its exit status in $_[2].
 sub exited {
     my ($self, $pid) = @_;
