@@ -207,3 +207,23 @@ INV
         cat
     } >"$S/inventory.yml"
 }
+
+# frontend_cleanup: what t_frontend.sh and t_rtmps.sh start: the publisher
+# ($ff_pid), nginx under $S, the namespace $id, the scratch directory.
+frontend_cleanup() {
+    stop_bg "$ff_pid"
+    stop_nginx "$S/nginx.pid"
+    ip netns del "$id" 2>/dev/null
+    ip link del "${id}h" 2>/dev/null
+    rm_scratch
+}
+
+# publisher_ns ID NET: a network namespace ID with a veth pair to this host
+# (NET.1 here, NET.30 in the namespace); frontend_cleanup removes it.
+publisher_ns() {
+    local id=$1 net=$2
+    ip netns add "$id" && ip link add "${id}h" type veth peer name "${id}n" netns "$id" &&
+        ip addr add "$net.1/24" dev "${id}h" && ip link set "${id}h" up &&
+        ip -n "$id" addr add "$net.30/24" dev "${id}n" && ip -n "$id" link set "${id}n" up &&
+        ip -n "$id" link set lo up
+}

@@ -11,14 +11,7 @@ mk_scratch
 S=$scratch
 id=vsf$$
 ff_pid=
-cleanup() {
-    stop_bg "$ff_pid"
-    stop_nginx "$S/nginx.pid"
-    ip netns del $id 2>/dev/null
-    ip link del ${id}h 2>/dev/null
-    rm_scratch
-}
-trap cleanup EXIT
+trap frontend_cleanup EXIT
 
 # The module: the role builds it on the "host" with `make module`; when the
 # repository cannot build it yet, the module's checks are skipped (loudly).
@@ -114,10 +107,7 @@ fi
 
 # --- a publisher in the private subnet (a namespace) is accepted, one on
 # loopback is not; the HLS it produces is served over HTTPS.
-ip netns add $id && ip link add ${id}h type veth peer name ${id}n netns $id &&
-    ip addr add $net.1/24 dev ${id}h && ip link set ${id}h up &&
-    ip -n $id addr add $net.30/24 dev ${id}n && ip -n $id link set ${id}n up &&
-    ip -n $id link set lo up || not_ok "frontend: publisher namespace"
+publisher_ns $id $net || not_ok "frontend: publisher namespace"
 # publish NETNS|- URL SECONDS: a test pattern; timeout is outermost so that
 # killing it stops ffmpeg too.
 publish() {

@@ -13,14 +13,7 @@ mk_scratch
 S=$scratch
 id=vsr$$
 ff_pid=
-cleanup() {
-    stop_bg "$ff_pid"
-    stop_nginx "$S/nginx.pid"
-    ip netns del $id 2>/dev/null
-    ip link del ${id}h 2>/dev/null
-    rm_scratch
-}
-trap cleanup EXIT
+trap frontend_cleanup EXIT
 
 if [ ! -f /usr/lib/nginx/modules/ngx_stream_module.so ]; then
     skip "rtmps: libnginx-mod-stream is not installed (deploy/packages/rtmps.txt)"
@@ -97,10 +90,7 @@ except ConnectionResetError:
 check "rtmps: the loopback listener closes a connection without PROXY header ($nopp bytes)" \
     test "$nopp" = 0
 
-ip netns add $id && ip link add ${id}h type veth peer name ${id}n netns $id &&
-    ip addr add $pub.1/24 dev ${id}h && ip link set ${id}h up &&
-    ip -n $id addr add $pub.30/24 dev ${id}n && ip -n $id link set ${id}n up &&
-    ip -n $id link set lo up || not_ok "rtmps: publisher namespace"
+publisher_ns $id $pub || not_ok "rtmps: publisher namespace"
 key=$("$top/build/vstreamctl" sign --secret-file "$S/etc/nginx/vstream/ingest.key" \
     live/laptop --ttl 600 --base "rtmps://$pub.1:$rtmps_port/live")
 timeout 40 ip netns exec $id ffmpeg -hide_banner -nostdin -loglevel error -re -f lavfi \

@@ -8,7 +8,9 @@
 
 mk_scratch
 ff_pid=
+stalled=
 cleanup() {
+    [ -n "$stalled" ] && kill -CONT "$stalled" 2>/dev/null
     [ -n "$ff_pid" ] && kill "$ff_pid" 2>/dev/null
     stop_nginx "$scratch/nginx"
     rm_scratch
@@ -49,6 +51,7 @@ all:
           streamer_vstreamctl_repo: $scratch/repo
           streamer_vstreamctl_src_dir: $scratch/src
           streamer_vstreamctl_bin: $scratch/bin/vstreamctl
+          streamer_rw_timeout_sec: 3
 INV
 
 check "streamer: streamer.yml renders the unit" \
@@ -61,8 +64,9 @@ check "streamer: in its runtime directory, read by ExecStart" \
     sh -c "grep -qx 'RuntimeDirectory=vstream-streamer' '$unit' &&
            grep -qx 'EnvironmentFile=-/run/vstream-streamer/publish.env' '$unit' &&
            grep -q ' -f flv \${VSTREAM_PUBLISH_URL}\$' '$unit'"
-check "streamer: ffmpeg gives up a stalled connection after 10 s (-rw_timeout)" \
-    grep -q -- ' -rw_timeout 10000000 -f flv ' "$unit"
+check "streamer: ffmpeg gives up a stalled connection (-rw_timeout, 10 s by default)" \
+    sh -c "grep -q -- ' -rw_timeout 3000000 -f flv ' '$unit' &&
+           grep -qx 'streamer_rw_timeout_sec: 10' '$adir/roles/streamer/defaults/main.yml'"
 check "streamer: the signing script signs for the frontend's private address" \
     grep -qF -- "live/anstest --ttl 3600 --base rtmp://127.0.0.1:$rtmp_port/live)" "$sign"
 check "streamer: the ingest secret is the frontend's, owned by the unit's user, mode 0600" \
@@ -116,10 +120,12 @@ url=$(sed -n 's/^VSTREAM_PUBLISH_URL=//p' "$run/publish.env")
 # role only lets through plain words), ${VSTREAM_PUBLISH_URL} from the
 # environment file.
 cmd=$(sed -n 's/^ExecStart=//p' "$unit")
-cmd=${cmd/'${VSTREAM_PUBLISH_URL}'/$url}
+cmd=${cmd/'${VSTREAM_PUBLISH_URL}'/"$url"}
+check "streamer: ExecStart publishes to the signed URL" \
+    sh -c 'test "${1% -f flv *}${2}" = "$1"' - "$cmd" " -f flv $url"
 start_rtmp_nginx "$scratch/nginx" "$rtmp_port" "$stat_port" || not_ok "streamer: start the test nginx"
 set -f   # the URL has a "?": no globbing
-timeout 30 $cmd >"$scratch/ffmpeg.log" 2>&1 &
+timeout 120 $cmd >"$scratch/ffmpeg.log" 2>&1 &
 set +f
 ff_pid=$!
 published() {
@@ -132,7 +138,24 @@ check "streamer: ffmpeg is still running (no timeout, no error)" kill -0 $ff_pid
 bytes=$(curl -s "http://127.0.0.1:$stat_port/stat" | tr -d '\n' |
     grep -o '<name>anstest</name>.*' | grep -o '<bytes_in>[0-9]*' | head -1 | tr -dc 0-9)
 check "streamer: nginx received the stream (${bytes:-0} bytes)" test "${bytes:-0}" -gt 10000
-kill $ff_pid 2>/dev/null; wait $ff_pid 2>/dev/null; ff_pid=
+
+# A half-open connection: the server stops reading (its worker stopped, the
+# socket open).  ffmpeg's writes fill the socket buffers, then block, and
+# -rw_timeout (3 s here) ends ffmpeg, which systemd would start again.
+stalled=$(pgrep -P "$(cat "$scratch/nginx/nginx.pid")" | head -1)
+kill -STOP "$stalled"
+t0=$SECONDS
+gone() { ! kill -0 "$ff_pid" 2>/dev/null; }
+if wait_for 90 gone; then
+    wait "$ff_pid"; rc=$?
+    check "streamer: ffmpeg gives up a stalled connection $((SECONDS - t0)) s after the server stopped reading (exit $rc)" \
+        sh -c "test $rc != 124 && grep -q 'timed out' '$scratch/ffmpeg.log'"
+else
+    not_ok "streamer: ffmpeg still blocked 90 s after the server stopped reading"
+    kill "$ff_pid" 2>/dev/null; wait "$ff_pid" 2>/dev/null
+fi
+ff_pid=
+kill -CONT "$stalled"; stalled=
 [ -s "$scratch/ffmpeg.log" ] && sed 's/^/#   ffmpeg: /' "$scratch/ffmpeg.log" | head -5
 
 finish
