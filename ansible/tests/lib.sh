@@ -227,3 +227,12 @@ publisher_ns() {
         ip -n "$id" addr add "$net.30/24" dev "${id}n" && ip -n "$id" link set "${id}n" up &&
         ip -n "$id" link set lo up
 }
+
+# second_run NAME PLAYBOOK: PLAYBOOK again with $S/inventory.yml, which
+# must change nothing.
+second_run() {
+    local t0=$SECONDS
+    play "$S/run2.log" -i "$S/inventory.yml" "$2" || not_ok "$1: second run failed"
+    echo "# second run: $((SECONDS - t0)) s"
+    check_idempotent "$S/run2.log" "$1"
+}

@@ -156,9 +156,6 @@ fi
 stop_bg "$ff_pid"; ff_pid=
 
 # --- idempotence
-t0=$SECONDS
-play "$S/run2.log" -i "$S/inventory.yml" frontend.yml || not_ok "frontend: second run failed"
-echo "# second run: $((SECONDS - t0)) s"
-check_idempotent "$S/run2.log" frontend
+second_run frontend frontend.yml
 
 finish

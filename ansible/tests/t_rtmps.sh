@@ -113,9 +113,6 @@ check "rtmps: status shows the publisher's own address ($(addr_of laptop))" \
     test "$(addr_of laptop)" = "$pub.30"
 stop_bg "$ff_pid"; ff_pid=
 
-t0=$SECONDS
-play "$S/run2.log" -i "$S/inventory.yml" frontend.yml || not_ok "rtmps: second run failed"
-echo "# second run: $((SECONDS - t0)) s"
-check_idempotent "$S/run2.log" rtmps
+second_run rtmps frontend.yml
 
 finish
