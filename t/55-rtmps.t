@@ -3,8 +3,8 @@
 # RTMPS: nginx's stream module terminates TLS and passes the client's
 # address in a PROXY protocol (v1) header to an nginx-rtmp listener on
 # loopback (listen ... proxy_protocol).  The CIDR check, the denial ring,
-# the log, status and webhooks see the publisher's own address, never
-# 127.0.0.1; the plain listener stays; the proxied listener refuses a
+# the log, status and webhooks see the publisher's own address (IPv4 and
+# IPv6), never 127.0.0.1; the plain listener stays; the proxied listener refuses a
 # connection without a PROXY header; only TLS 1.2 and 1.3 are spoken; a
 # plain RTMP client on the TLS port fails cleanly.
 #
