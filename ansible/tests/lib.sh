@@ -143,3 +143,121 @@ stop_nginx() {   # stop_nginx PREFIX_OR_PIDFILE
     kill -QUIT "$pid" 2>/dev/null
     wait_for 10 sh -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null
 }
+
+# frontend_scratch S: for frontend.yml runs on this machine, a copy of
+# Debian's /etc/nginx under S (without our module's modules-enabled file),
+# a clone of the repository (the role ships its HEAD; a clone keeps HEAD
+# still while others commit; it shares the checkout's build/src,
+# nginx-rtmp's source) and of the web pages (web/build.sh may rewrite them
+# meanwhile).
+frontend_scratch() {
+    local S=$1
+    mkdir -p "$S/etc"
+    cp -a /etc/nginx "$S/etc/nginx"
+    rm -f "$S/etc/nginx/modules-enabled/60-mod-vstream.conf"
+    [ -f "$top/build/web/index.html" ] || "$top/web/build.sh" >/dev/null 2>&1
+    cp -a "$top/build/web" "$S/web"
+    git clone -q --shared "$top" "$S/repo" && mkdir -p "$S/repo/build" &&
+        ln -s "$top/build/src" "$S/repo/build/src"
+}
+
+# frontend_inventory S NET VSTREAM HTTP_PORT HTTPS_PORT RTMP_PORT: S/inventory.yml
+# for frontend.yml against this machine, the private subnet NET.0/24, every
+# path under S; more host variables (10 spaces indented) on stdin.
+frontend_inventory() {
+    local S=$1
+    {
+        cat <<INV
+all:
+  vars:
+    private_subnet_cidr: $2.0/24
+    public_subnet_cidr: 10.0.1.0/24
+    frontend_private_ip: 127.0.0.1
+    domain_name: ""
+  children:
+    frontend:
+      hosts:
+        frontend:
+          ansible_connection: local
+          ansible_python_interpreter: $PY
+          ansible_become: false
+          ssl_dir: $S/etc/nginx/vstream/tls
+          ssl_nginx_snippet: $S/etc/nginx/snippets/vstream-tls.conf
+          ssl_nginx_stream_snippet: $S/etc/nginx/snippets/vstream-tls-stream.conf
+          ssl_acme_webroot: $S/acme
+          ssl_manage_service: false
+          nginx_vstream_enabled: $3
+          nginx_vstream_repo: $S/repo
+          nginx_web_src: $S/web
+          nginx_http_port: $4
+          nginx_https_port: $5
+          nginx_rtmp_port: $6
+          nginx_conf_dir: $S/etc/nginx
+          nginx_modules_enabled_dir: $S/etc/nginx/modules-enabled
+          nginx_vstream_src_dir: $S/src
+          nginx_hls_dir: $S/var/lib/vstream/hls
+          nginx_log_dir: $S/log
+          nginx_pid_file: $S/nginx.pid
+          nginx_web_root: $S/www
+          nginx_admin_token_file: $S/etc/nginx/vstream/admin.token
+          nginx_ingest_secret_file: $S/etc/nginx/vstream/ingest.key
+          nginx_worker_processes: 2
+          nginx_manage_service: false
+INV
+        cat
+    } >"$S/inventory.yml"
+}
+
+# frontend.yml installs make deb's packages into this machine: debs_save S
+# keeps (dpkg-repack) those of ours installed before the test, and
+# debs_restore, called by frontend_cleanup, purges ours and puts them back.
+debs=(libnginx-mod-vstream vstreamctl)
+debs_had=()
+debs_saved=
+apt_q() { DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=120 "$@" >/dev/null 2>&1; }
+debs_save() {
+    local p
+    debs_saved=$1/saved
+    for p in "${debs[@]}"; do
+        dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed && debs_had+=("$p")
+    done
+    [ ${#debs_had[@]} -eq 0 ] && return 0
+    mkdir -p "$debs_saved" && (cd "$debs_saved" && dpkg-repack "${debs_had[@]}" >/dev/null 2>&1)
+}
+debs_restore() {
+    [ -n "$debs_saved" ] || return 0
+    apt_q purge "${debs[@]}"
+    [ ${#debs_had[@]} -eq 0 ] || apt_q install "$debs_saved"/*.deb ||
+        echo "# could not reinstall ${debs_had[*]} from $debs_saved" >&2
+}
+
+# frontend_cleanup: what t_frontend.sh and t_rtmps.sh start: the publisher
+# ($ff_pid), nginx under $S, the namespace $id, our packages, the scratch
+# directory.
+frontend_cleanup() {
+    stop_bg "$ff_pid"
+    stop_nginx "$S/nginx.pid"
+    ip netns del "$id" 2>/dev/null
+    ip link del "${id}h" 2>/dev/null
+    debs_restore
+    rm_scratch
+}
+
+# publisher_ns ID NET: a network namespace ID with a veth pair to this host
+# (NET.1 here, NET.30 in the namespace); frontend_cleanup removes it.
+publisher_ns() {
+    local id=$1 net=$2
+    ip netns add "$id" && ip link add "${id}h" type veth peer name "${id}n" netns "$id" &&
+        ip addr add "$net.1/24" dev "${id}h" && ip link set "${id}h" up &&
+        ip -n "$id" addr add "$net.30/24" dev "${id}n" && ip -n "$id" link set "${id}n" up &&
+        ip -n "$id" link set lo up
+}
+
+# second_run NAME PLAYBOOK: PLAYBOOK again with $S/inventory.yml, which
+# must change nothing.
+second_run() {
+    local t0=$SECONDS
+    play "$S/run2.log" -i "$S/inventory.yml" "$2" || not_ok "$1: second run failed"
+    echo "# second run: $((SECONDS - t0)) s"
+    check_idempotent "$S/run2.log" "$1"
+}

@@ -11,27 +11,7 @@ mk_scratch
 S=$scratch
 id=vsf$$
 ff_pid=
-# The role installs make deb's packages into this machine: put back what
-# was here (dpkg-repack saves packages of ours installed before).
-debs=(libnginx-mod-vstream vstreamctl)
-had=()
-for p in "${debs[@]}"; do
-    dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed && had+=("$p")
-done
-apt_q() { DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=120 "$@" >/dev/null 2>&1; }
-cleanup() {
-    stop_bg "$ff_pid"
-    stop_nginx "$S/nginx.pid"
-    ip netns del $id 2>/dev/null
-    ip link del ${id}h 2>/dev/null
-    if $vstream; then
-        apt_q purge "${debs[@]}"
-        [ ${#had[@]} -eq 0 ] || apt_q install "$S"/saved/*.deb ||
-            echo "# could not reinstall ${had[*]} from $S/saved" >&2
-    fi
-    rm_scratch
-}
-trap cleanup EXIT
+trap frontend_cleanup EXIT
 
 # The module: the role builds it on the "host" with `make module`; when the
 # repository cannot build it yet, the module's checks are skipped (loudly).
@@ -46,59 +26,11 @@ fi
 http_port=$(free_port); https_port=$(free_port); rtmp_port=$(free_port)
 # A subnet of its own for the publisher namespace (the "private subnet").
 net=10.$((200 + $$ % 50)).$(($$ % 250))
-mkdir -p "$S/etc"
-cp -a /etc/nginx "$S/etc/nginx"
-# The role ships the repository's HEAD; a clone keeps HEAD still while
-# others commit.  It shares the checkout's build/src (nginx-rtmp's source).
-git clone -q --shared "$top" "$S/repo" && mkdir -p "$S/repo/build" &&
-    ln -s "$top/build/src" "$S/repo/build/src" || not_ok "frontend: clone the repository"
-# The same for the web pages (web/build.sh may rewrite them meanwhile).
-[ -f "$top/build/web/index.html" ] || "$top/web/build.sh" >/dev/null 2>&1
-cp -a "$top/build/web" "$S/web"
-rm -f "$S/etc/nginx/modules-enabled/60-mod-vstream.conf"
+frontend_scratch "$S" || not_ok "frontend: clone the repository"
 conf=$S/etc/nginx/nginx.conf
+frontend_inventory "$S" "$net" "$vstream" "$http_port" "$https_port" "$rtmp_port" </dev/null
 
-cat >"$S/inventory.yml" <<INV
-all:
-  vars:
-    private_subnet_cidr: $net.0/24
-    public_subnet_cidr: 10.0.1.0/24
-    frontend_private_ip: 127.0.0.1
-    domain_name: ""
-  children:
-    frontend:
-      hosts:
-        frontend:
-          ansible_connection: local
-          ansible_python_interpreter: $PY
-          ansible_become: false
-          ssl_dir: $S/etc/nginx/vstream/tls
-          ssl_nginx_snippet: $S/etc/nginx/snippets/vstream-tls.conf
-          ssl_acme_webroot: $S/acme
-          ssl_manage_service: false
-          nginx_vstream_enabled: $vstream
-          nginx_vstream_repo: $S/repo
-          nginx_web_src: $S/web
-          nginx_http_port: $http_port
-          nginx_https_port: $https_port
-          nginx_rtmp_port: $rtmp_port
-          nginx_conf_dir: $S/etc/nginx
-          nginx_modules_enabled_dir: $S/etc/nginx/modules-enabled
-          nginx_vstream_src_dir: $S/src
-          nginx_hls_dir: $S/var/lib/vstream/hls
-          nginx_log_dir: $S/log
-          nginx_pid_file: $S/nginx.pid
-          nginx_web_root: $S/www
-          nginx_admin_token_file: $S/etc/nginx/vstream/admin.token
-          nginx_worker_processes: 2
-          nginx_manage_service: false
-INV
-
-if $vstream && [ ${#had[@]} -gt 0 ]; then
-    mkdir -p "$S/saved"
-    (cd "$S/saved" && dpkg-repack "${had[@]}" >/dev/null 2>&1) ||
-        { not_ok "frontend: dpkg-repack ${had[*]} (installed before the test; deploy/deps.sh deb)"; exit 1; }
-fi
+$vstream && { debs_save "$S" || { not_ok "frontend: dpkg-repack ${debs_had[*]} (installed before the test; deploy/deps.sh deb)"; exit 1; }; }
 
 t0=$SECONDS
 if ! play "$S/run1.log" -i "$S/inventory.yml" frontend.yml; then
@@ -186,10 +118,7 @@ fi
 
 # --- a publisher in the private subnet (a namespace) is accepted, one on
 # loopback is not; the HLS it produces is served over HTTPS.
-ip netns add $id && ip link add ${id}h type veth peer name ${id}n netns $id &&
-    ip addr add $net.1/24 dev ${id}h && ip link set ${id}h up &&
-    ip -n $id addr add $net.30/24 dev ${id}n && ip -n $id link set ${id}n up &&
-    ip -n $id link set lo up || not_ok "frontend: publisher namespace"
+publisher_ns $id $net || not_ok "frontend: publisher namespace"
 # publish NETNS|- URL SECONDS: a test pattern; timeout is outermost so that
 # killing it stops ffmpeg too.
 publish() {
@@ -199,7 +128,18 @@ publish() {
         -i testsrc2=size=320x240:rate=25 -c:v libx264 -preset ultrafast -g 25 \
         -f flv "$2" 2>>"$S/ffmpeg.log"
 }
-publish $id "rtmp://$net.1:$rtmp_port/live/cam1" 30 &
+# the module wants a signed key (nginx_ingest_secret_file)
+key=
+if $vstream; then
+    check "frontend: ingest secret is root's, mode 0600, and in the rtmp application" \
+        test "$(stat -c '%U %a' "$S/etc/nginx/vstream/ingest.key")" = "root 600" -a \
+             -n "$(grep "vstream_ingest_secret_file $S/etc/nginx/vstream/ingest.key;" "$conf")"
+    make -s -C "$top" -o deps vstreamctl >>"$S/make-module.log" 2>&1 &&
+        key=$("$top/build/vstreamctl" sign --secret-file "$S/etc/nginx/vstream/ingest.key" \
+            live/cam1 --ttl 600) || not_ok "frontend: vstreamctl sign"
+    key=${key#live/cam1}
+fi
+publish $id "rtmp://$net.1:$rtmp_port/live/cam1$key" 30 &
 ff_pid=$!
 playlist() { curl -sk -o "$S/cam1.m3u8" -w '%{http_code}' "https://127.0.0.1:$https_port/hls/cam1.m3u8" | grep -qx 200; }
 check "frontend: a publisher in the private subnet produces HLS served over HTTPS" wait_for 20 playlist
@@ -227,9 +167,6 @@ fi
 stop_bg "$ff_pid"; ff_pid=
 
 # --- idempotence
-t0=$SECONDS
-play "$S/run2.log" -i "$S/inventory.yml" frontend.yml || not_ok "frontend: second run failed"
-echo "# second run: $((SECONDS - t0)) s"
-check_idempotent "$S/run2.log" frontend
+second_run frontend frontend.yml
 
 finish

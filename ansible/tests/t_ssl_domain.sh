@@ -25,6 +25,7 @@ all:
       ssl_letsencrypt_dir: $S/letsencrypt
       ssl_dir: $S/tls
       ssl_nginx_snippet: $S/snippets/vstream-tls.conf
+      ssl_nginx_stream_snippet: $S/snippets/vstream-tls-stream.conf
       ssl_acme_webroot: $S/acme
       ssl_install_packages: false
       ssl_manage_service: false
@@ -52,15 +53,22 @@ check "ssl-domain: nginx uses the Let's Encrypt certificate" \
     grep -qx "ssl_certificate $live/fullchain.pem;" "$snippet"
 check "ssl-domain: HSTS is sent with a real certificate" \
     grep -q 'Strict-Transport-Security "max-age=63072000" always' "$snippet"
+check "ssl-domain: the stream snippet (RTMPS) uses it too, without HSTS" \
+    sh -c "grep -qx 'ssl_certificate $live/fullchain.pem;' '$S/snippets/vstream-tls-stream.conf' &&
+           ! grep -q Strict-Transport-Security '$S/snippets/vstream-tls-stream.conf'"
 check "ssl-domain: no self-signed placeholder was made" test ! -e "$S/tls/selfsigned.key"
 check "ssl-domain: the renewal deploy hook reloads nginx after nginx -t" \
     sh -c "test -x '$S/letsencrypt/renewal-hooks/deploy/vstream-reload-nginx' &&
            grep -q 'nginx -t -q && systemctl reload nginx' '$S/letsencrypt/renewal-hooks/deploy/vstream-reload-nginx'"
 mkdir -p "$S/logs"
 cat >"$S/nginx.conf" <<CONF
+$( [ -f /usr/lib/nginx/modules/ngx_stream_module.so ] &&
+   echo "load_module /usr/lib/nginx/modules/ngx_stream_module.so;" )
 pid $S/nginx.pid;
 error_log $S/logs/error.log;
 events {}
+$( [ -f /usr/lib/nginx/modules/ngx_stream_module.so ] &&
+   echo "stream { server { listen 127.0.0.1:$(free_port) ssl; include $S/snippets/vstream-tls-stream.conf; proxy_pass 127.0.0.1:1; } }" )
 http {
     server {
         listen 127.0.0.1:$(free_port) ssl;
@@ -68,7 +76,7 @@ http {
     }
 }
 CONF
-check "ssl-domain: nginx -t accepts the snippet" nginx -t -q -c "$S/nginx.conf" -e "$S/logs/error.log"
+check "ssl-domain: nginx -t accepts the snippets (http, and stream when the module is installed)" nginx -t -q -c "$S/nginx.conf" -e "$S/logs/error.log"
 
 play "$S/run2.log" -i "$S/inventory.yml" "$S/ssl.yml" ||
     not_ok "ssl-domain: second run failed"

@@ -31,6 +31,7 @@ our @EXPORT_OK = qw(wait_for);
 my $TOP = $ENV{VSTREAM_TOP} || abs_path(dirname(__FILE__) . '/../../..');
 my $NGINX = $ENV{VSTREAM_NGINX} || '/usr/sbin/nginx';
 my $RTMP_SO = $ENV{VSTREAM_RTMP_SO} || '/usr/lib/nginx/modules/ngx_rtmp_module.so';
+my $STREAM_SO = $ENV{VSTREAM_STREAM_SO} || '/usr/lib/nginx/modules/ngx_stream_module.so';
 my $ASAN = $ENV{VSTREAM_ASAN} ? 1 : 0;
 my $MODULE_SO = $ENV{VSTREAM_MODULE}
     || ($ASAN ? "$TOP/build/asan/ngx_vstream_module.so" : "$TOP/build/ngx_vstream_module.so");
@@ -58,6 +59,9 @@ sub new {
         } elsif ($need eq 'flood') {
             push @why, "the light publisher is not built; run 'make tools'"
                 unless -x flood_tool() && -f flood_sample();
+        } elsif ($need eq 'stream') {
+            push @why, "nginx's stream module not found at $STREAM_SO "
+                . '(libnginx-mod-stream)' unless -f $STREAM_SO;
         } elsif ($need eq 'curl') {
             push @why, 'curl not installed' unless _which('curl');
         } else {
@@ -181,7 +185,9 @@ sub read_file {
 #                       "pid logs/nginx.pid;" and an events block with
 #                       worker_connections 256.  Parameters, comma-separated:
 #                       %%PREAMBLE(workers=2, connections=1024, log=notice)%%;
-#                       modules=rtmp loads nginx-rtmp alone (not vstream).
+#                       modules=rtmp loads nginx-rtmp alone (not vstream);
+#                       +stream adds nginx's stream module (modules=all+stream,
+#                       with need => ['stream']).
 #                       Without workers=, worker_processes is left to the
 #                       test (nginx's default is one).
 #   %%MODULES%%         the load_module lines alone (nginx-rtmp, vstream)
@@ -206,7 +212,8 @@ sub write_conf {
 sub _load_modules {
     my ($which) = @_;
     my $lines = "load_module $RTMP_SO;\n";
-    $lines .= "load_module $MODULE_SO;\n" unless $which eq 'rtmp';
+    $lines .= "load_module $MODULE_SO;\n" unless $which =~ /^rtmp/;
+    $lines .= "load_module $STREAM_SO;\n" if $which =~ /\+stream$/;
     return $lines;
 }
 
@@ -220,8 +227,8 @@ sub _preamble {
         die "%%PREAMBLE%%: unknown parameter \"$k\" "
             . "(workers, connections, log, modules)"
             unless $k =~ /^(workers|connections|log|modules)$/;
-        die "%%PREAMBLE%%: modules is \"all\" or \"rtmp\", not \"$v\""
-            if $k eq 'modules' && $v !~ /^(all|rtmp)$/;
+        die "%%PREAMBLE%%: modules is \"all\" or \"rtmp\" (+stream), not \"$v\""
+            if $k eq 'modules' && $v !~ /^(all|rtmp)(\+stream)?$/;
         $p{$k} = $v;
     }
     return _load_modules($p{modules})
@@ -461,6 +468,40 @@ sub publish {
 }
 
 sub process_log { $_[0]->read_file($_[0]{logs}{$_[1]}) }
+
+# A webhook receiver on loopback for up to $seconds (default 300): answers
+# 204 and appends each request's body, a line, to $file.  Returns its port;
+# the harness stops it with the test's other processes.
+sub webhook_receiver {
+    my ($self, $file, $seconds) = @_;
+    my $srv = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                    LocalPort => 0, ReuseAddr => 1) or die $!;
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        my $deadline = time + ($seconds || 300);
+        while (time < $deadline) {
+            my $c = $srv->accept or next;
+            local $/ = "\r\n";
+            my $len = 0;
+            while (my $line = <$c>) {
+                $len = $1 if $line =~ /^Content-Length:\s*(\d+)/i;
+                last if $line eq "\r\n";
+            }
+            my $body = '';
+            read $c, $body, $len;
+            open my $fh, '>>', $file or die "$file: $!";
+            print $fh "$body\n";
+            close $fh;
+            print $c "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+            close $c;
+        }
+        exit 0;
+    }
+    my $port = $srv->sockport;
+    close $srv;
+    push @{ $self->{pids} }, $pid;
+    return $port;
+}
 
 # True once the child has exited (reaps it); its exit status in $_[2].
 sub exited {
