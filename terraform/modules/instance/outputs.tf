@@ -48,6 +48,7 @@ output "security_group_rules" {
         cidr_ipv4                    = r.cidr_ipv4
         cidr_ipv6                    = r.cidr_ipv6
         referenced_security_group_id = r.referenced_security_group_id
+        prefix_list_id               = r.prefix_list_id
       }
     }
   }
@@ -60,4 +61,24 @@ output "hardening" {
     root_volume_encrypted = aws_instance.this.root_block_device[0].encrypted
     source_dest_check     = aws_instance.this.source_dest_check
   }
+}
+
+output "dns_record" {
+  description = "The Route 53 record as planned (zone_id, name, type, records); null without one."
+  value = var.dns_record == null ? null : {
+    zone_id = aws_route53_record.this[0].zone_id
+    name    = aws_route53_record.this[0].name
+    type    = aws_route53_record.this[0].type
+    records = aws_route53_record.this[0].records
+  }
+}
+
+output "user_data" {
+  description = "The user data given to the instance (plain text); null for none."
+  value       = var.user_data
+}
+
+output "iam_instance_profile" {
+  description = "The instance profile attached to the instance; null for none."
+  value       = aws_instance.this.iam_instance_profile
 }
