@@ -80,5 +80,14 @@ output "user_data" {
 
 output "iam_instance_profile" {
   description = "The instance profile attached to the instance; null for none."
-  value       = aws_instance.this.iam_instance_profile
+  value       = var.iam_instance_profile == null ? null : aws_instance.this.iam_instance_profile
+}
+
+output "ami_lookup" {
+  description = "The image lookup as planned (owners, most_recent, filters by name); null with an explicit ami.ami_id."
+  value = var.ami.ami_id != null ? null : {
+    owners      = data.aws_ami.this[0].owners
+    most_recent = data.aws_ami.this[0].most_recent
+    filters     = { for f in data.aws_ami.this[0].filter : f.name => f.values }
+  }
 }
