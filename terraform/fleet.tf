@@ -34,8 +34,27 @@ resource "aws_security_group" "https_lb" {
   }
 }
 
+# One frontend behind CloudFront: its 443 from the origin-facing prefix list,
+# in a group of its own, since the list counts as about 55 rules against the
+# 60 a group may hold.
+resource "aws_security_group" "cloudfront_origin" {
+  count = local.cdn_on && !local.fleet ? 1 : 0
+
+  name_prefix = "${var.name}-cloudfront-origin-"
+  description = "vstream ${var.name}-cloudfront-origin: HTTPS from CloudFront to the frontend"
+  vpc_id      = module.network.vpc_id
+
+  tags = { Name = "${var.name}-cloudfront-origin" }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
 locals {
-  lb_rules = local.fleet ? merge(
+  lb_rules = local.cdn_on && !local.fleet ? {
+    frontend-in-https-cloudfront = { sg = aws_security_group.cloudfront_origin[0].id, ingress = true, description = "HTTPS from CloudFront (origin-facing prefix list)", port = 443, peer_sg = null, cidr = null, prefix_list = data.aws_ec2_managed_prefix_list.cloudfront[0].id }
+    } : local.fleet ? merge(
     {
       ingest-in-rtmp = { sg = aws_security_group.ingest_lb[0].id, ingress = true, description = "RTMP from the streamer", port = 1935, peer_sg = module.streamer.security_group_id, cidr = null, prefix_list = null }
     },

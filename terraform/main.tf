@@ -69,7 +69,7 @@ locals {
     local.fleet ? {
       https-lb = { description = "HTTPS from the load balancer", from_port = 443, referenced_security_group_id = aws_security_group.https_lb[0].id }
       } : local.cdn_on ? {
-      https-cloudfront = { description = "HTTPS from CloudFront (origin-facing prefix list)", from_port = 443, prefix_list_id = data.aws_ec2_managed_prefix_list.cloudfront[0].id }
+      # CloudFront's rule is in a group of its own (fleet.tf).
       } : {
       https = { description = "HTTPS from anywhere (HLS, player)", from_port = 443, cidr_ipv4 = local.anywhere }
     },
@@ -185,8 +185,9 @@ module "frontend" {
   # Prometheus finds the frontends by this tag (ec2_sd_configs).
   tags = { VstreamRole = "frontend" }
 
-  internet_gateway_id  = module.network.internet_gateway_id
-  iam_instance_profile = var.recordings_bucket_enabled ? module.recordings[0].instance_profile_name : null
+  internet_gateway_id           = module.network.internet_gateway_id
+  additional_security_group_ids = local.cdn_on && !local.fleet ? [aws_security_group.cloudfront_origin[0].id] : []
+  iam_instance_profile          = var.recordings_bucket_enabled ? module.recordings[0].instance_profile_name : null
 
   rules = {
     ingress = merge(

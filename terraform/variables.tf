@@ -198,6 +198,10 @@ variable "ingest_public_cidrs" {
     ])
     error_message = "ingest_public_cidrs must hold IPv4 networks in canonical form, such as 198.51.100.0/24 or 203.0.113.7/32."
   }
+  validation {
+    condition     = length(var.ingest_public_cidrs) <= 40
+    error_message = "ingest_public_cidrs: at most 40 entries (one rule each; a security group holds 60)."
+  }
 }
 
 variable "rtmps_port" {

@@ -192,6 +192,12 @@ override_resource {
 }
 
 override_resource {
+  target          = aws_security_group.cloudfront_origin
+  override_during = plan
+  values          = { id = "sg-0cf000000000000cf" }
+}
+
+override_resource {
   target          = aws_lb.ingest
   override_during = plan
   values          = { arn = "arn:aws:elasticloadbalancing:xx-test-1:111122223333:loadbalancer/net/ingest/1", dns_name = "ingst-1.elb.xx-test-1.amazonaws.com" }
@@ -555,12 +561,25 @@ run "cdn_one_frontend" {
   assert {
     condition = { for k, r in module.frontend[0].security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
       http             = "tcp 80-80 0.0.0.0/0"
-      https-cloudfront = "tcp 443-443 pl-3b927c52"
       https-monitoring = "tcp 443-443 sg-0b00000000000000b"
       rtmp-private-0   = "tcp 1935-1935 10.0.2.0/24"
       ssh              = "tcp 22-22 sg-0b00000000000000b"
     }
-    error_message = "With the CDN: 443 only from the CloudFront prefix list and Prometheus, 80 (ACME) from anywhere, nothing else new."
+    error_message = "With the CDN, the frontend's own group: 443 only from Prometheus, 80 (ACME) from anywhere, nothing else new."
+  }
+  # The prefix list counts as ~55 rules: it has a group of its own.
+  assert {
+    condition = {
+      for k, r in merge(aws_vpc_security_group_ingress_rule.lb, aws_vpc_security_group_egress_rule.lb) :
+      k => "${r.security_group_id} ${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.referenced_security_group_id, r.prefix_list_id)}"
+      } == {
+      frontend-in-https-cloudfront = "sg-0cf000000000000cf tcp 443-443 pl-3b927c52"
+    }
+    error_message = "The CloudFront group: 443 from the origin-facing prefix list, nothing else."
+  }
+  assert {
+    condition     = module.frontend[0].hardening.security_group_ids == toset(["sg-0f00000000000000f", "sg-0cf000000000000cf"]) && length(aws_lb.https) == 0
+    error_message = "The frontend is in its own group and the CloudFront group; no load balancer with one frontend."
   }
 
   # The origin: the frontend by name, HTTPS only, TLS 1.2.
@@ -649,13 +668,16 @@ run "cdn_alias_monitoring_host_rtmps_flow_logs" {
     error_message = "The alias gets a us-east-1 certificate (SNI, TLS 1.2 at least) and A/AAAA alias records."
   }
   assert {
+    condition     = module.frontend[0].hardening.security_group_ids == toset(["sg-0f00000000000000f", "sg-0cf000000000000cf"])
+    error_message = "The frontend's 443 from CloudFront stays in the CloudFront group."
+  }
+  assert {
     condition     = output.cdn_domain_name == "cdn.example.org"
     error_message = "cdn_domain_name is the alias when there is one."
   }
   assert {
     condition = { for k, r in module.frontend[0].security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
       http             = "tcp 80-80 0.0.0.0/0"
-      https-cloudfront = "tcp 443-443 pl-3b927c52"
       https-monitoring = "tcp 443-443 sg-0a00000000000000a"
       rtmp-private-0   = "tcp 1935-1935 10.0.2.0/24"
       rtmps-public-0   = "tcp 1936-1936 198.51.100.0/24"
@@ -723,6 +745,10 @@ run "three_frontends_cdn" {
   assert {
     condition     = output.frontend_private_ips == ["10.0.1.10", "10.0.3.11", "10.0.1.12"] && length(module.frontend) == 3
     error_message = "Three frontends, alternating zones, at host numbers 10, 11, 12."
+  }
+  assert {
+    condition     = length(aws_security_group.cloudfront_origin) == 0 && alltrue([for i, m in module.frontend : m.hardening.security_group_ids == toset([["sg-0f00000000000000f", "sg-0f10000000000000f", "sg-0f20000000000000f"][i]])])
+    error_message = "Behind the ALB the frontends are only in their own groups (CloudFront reaches the ALB)."
   }
   # Ingest: an internal NLB on TCP 1935, instance targets keeping the
   # client's address, one attachment per frontend.
@@ -971,7 +997,7 @@ run "invalid_new_inputs" {
   variables {
     frontend_count           = 10
     rtmps_port               = 443
-    ingest_public_cidrs      = ["198.51.100.7/24", "anywhere"]
+    ingest_public_cidrs      = concat(["198.51.100.7/24", "anywhere"], [for i in range(40) : "10.9.${i}.0/24"])
     recordings_prefix        = "/vod/"
     recordings_expiry_days   = 0
     flow_logs_retention_days = 45

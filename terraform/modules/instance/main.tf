@@ -95,7 +95,7 @@ resource "aws_instance" "this" {
   instance_type               = var.instance_type
   subnet_id                   = var.subnet_id
   private_ip                  = var.private_ip
-  vpc_security_group_ids      = [aws_security_group.this.id]
+  vpc_security_group_ids      = concat([aws_security_group.this.id], var.additional_security_group_ids)
   key_name                    = var.key_name
   associate_public_ip_address = var.public_ip || var.elastic_ip
   source_dest_check           = !var.nat_instance

@@ -60,6 +60,7 @@ output "hardening" {
     metadata_http_tokens  = aws_instance.this.metadata_options[0].http_tokens
     root_volume_encrypted = aws_instance.this.root_block_device[0].encrypted
     source_dest_check     = aws_instance.this.source_dest_check
+    security_group_ids    = aws_instance.this.vpc_security_group_ids
   }
 }
 

@@ -165,6 +165,17 @@ variable "rules" {
   }
 }
 
+variable "additional_security_group_ids" {
+  description = "Security groups attached besides the instance's own (at most 4), such as one holding a large managed prefix list, which counts against a group's rule quota by its size."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.additional_security_group_ids) <= 4
+    error_message = "additional_security_group_ids: at most 4 (an instance takes 5 groups)."
+  }
+}
+
 variable "iam_instance_profile" {
   description = "Name of the IAM instance profile to attach (the instance's AWS permissions); null for none."
   type        = string
