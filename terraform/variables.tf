@@ -188,7 +188,7 @@ variable "cdn_price_class" {
 }
 
 variable "ingest_public_cidrs" {
-  description = "IPv4 CIDRs (canonical form) allowed to publish over RTMPS (rtmps_port) to the frontends from the internet; empty: the port stays closed (no rule at all)."
+  description = "IPv4 CIDRs (canonical form, at most 40) allowed to publish over RTMPS (rtmps_port) to the frontends from the internet; empty: the port stays closed (no rule at all)."
   type        = list(string)
   default     = []
 
@@ -205,7 +205,7 @@ variable "ingest_public_cidrs" {
 }
 
 variable "rtmps_port" {
-  description = "The frontends' RTMPS port (TLS by nginx's stream module), opened to ingest_public_cidrs only."
+  description = "The frontends' RTMPS port (TLS by nginx's stream module), opened to ingest_public_cidrs only; not 22, 80, 443 or 1935."
   type        = number
   default     = 1936
 
