@@ -6,45 +6,27 @@
 # self-signed certificates: the ALB does not check them).  domain_name points
 # at the ALB.  An ALB needs two zones: az_count >= 2.
 
-resource "aws_security_group" "ingest_lb" {
-  count = local.fleet ? 1 : 0
-
-  name_prefix = "${var.name}-ingest-lb-"
-  description = "vstream ${var.name}-ingest-lb: RTMP from the streamer to the frontends"
-  vpc_id      = module.network.vpc_id
-
-  tags = { Name = "${var.name}-ingest-lb" }
-
-  lifecycle {
-    create_before_destroy = true
-  }
+# The load balancers' groups, and with one frontend behind CloudFront a
+# group holding only the origin-facing prefix list: the list counts as about
+# 55 rules against the 60 a group may hold, so it does not share one.
+locals {
+  edge_groups = merge(
+    local.fleet ? {
+      ingest-lb = "RTMP from the streamer to the frontends"
+      https-lb  = "HTTPS from viewers or CloudFront to the frontends"
+    } : {},
+    local.cdn_on && !local.fleet ? { cloudfront-origin = "HTTPS from CloudFront to the frontend" } : {},
+  )
 }
 
-resource "aws_security_group" "https_lb" {
-  count = local.fleet ? 1 : 0
+resource "aws_security_group" "edge" {
+  for_each = local.edge_groups
 
-  name_prefix = "${var.name}-https-lb-"
-  description = "vstream ${var.name}-https-lb: HTTPS from viewers or CloudFront to the frontends"
+  name_prefix = "${var.name}-${each.key}-"
+  description = "vstream ${var.name}-${each.key}: ${each.value}"
   vpc_id      = module.network.vpc_id
 
-  tags = { Name = "${var.name}-https-lb" }
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
-# One frontend behind CloudFront: its 443 from the origin-facing prefix list,
-# in a group of its own, since the list counts as about 55 rules against the
-# 60 a group may hold.
-resource "aws_security_group" "cloudfront_origin" {
-  count = local.cdn_on && !local.fleet ? 1 : 0
-
-  name_prefix = "${var.name}-cloudfront-origin-"
-  description = "vstream ${var.name}-cloudfront-origin: HTTPS from CloudFront to the frontend"
-  vpc_id      = module.network.vpc_id
-
-  tags = { Name = "${var.name}-cloudfront-origin" }
+  tags = { Name = "${var.name}-${each.key}" }
 
   lifecycle {
     create_before_destroy = true
@@ -53,23 +35,23 @@ resource "aws_security_group" "cloudfront_origin" {
 
 locals {
   lb_rules = local.cdn_on && !local.fleet ? {
-    frontend-in-https-cloudfront = { sg = aws_security_group.cloudfront_origin[0].id, ingress = true, description = "HTTPS from CloudFront (origin-facing prefix list)", port = 443, peer_sg = null, cidr = null, prefix_list = data.aws_ec2_managed_prefix_list.cloudfront[0].id }
+    frontend-in-https-cloudfront = { sg = aws_security_group.edge["cloudfront-origin"].id, ingress = true, description = "HTTPS from CloudFront (origin-facing prefix list)", port = 443, peer_sg = null, cidr = null, prefix_list = data.aws_ec2_managed_prefix_list.cloudfront[0].id }
     } : local.fleet ? merge(
     {
-      ingest-in-rtmp = { sg = aws_security_group.ingest_lb[0].id, ingress = true, description = "RTMP from the streamer", port = 1935, peer_sg = module.streamer.security_group_id, cidr = null, prefix_list = null }
+      ingest-in-rtmp = { sg = aws_security_group.edge["ingest-lb"].id, ingress = true, description = "RTMP from the streamer", port = 1935, peer_sg = module.streamer.security_group_id, cidr = null, prefix_list = null }
     },
-    { for i, f in module.frontend : "ingest-out-rtmp-frontend${i + 1}" => { sg = aws_security_group.ingest_lb[0].id, ingress = false, description = "RTMP and health checks to frontend ${i + 1}", port = 1935, peer_sg = f.security_group_id, cidr = null, prefix_list = null } },
+    { for i, f in module.frontend : "ingest-out-rtmp-frontend${i + 1}" => { sg = aws_security_group.edge["ingest-lb"].id, ingress = false, description = "RTMP and health checks to frontend ${i + 1}", port = 1935, peer_sg = f.security_group_id, cidr = null, prefix_list = null } },
     {
       https-in = local.cdn_on ? {
-        sg = aws_security_group.https_lb[0].id, ingress = true, description = "HTTPS from CloudFront (origin-facing prefix list)", port = 443, peer_sg = null, cidr = null, prefix_list = data.aws_ec2_managed_prefix_list.cloudfront[0].id
+        sg = aws_security_group.edge["https-lb"].id, ingress = true, description = "HTTPS from CloudFront (origin-facing prefix list)", port = 443, peer_sg = null, cidr = null, prefix_list = data.aws_ec2_managed_prefix_list.cloudfront[0].id
         } : {
-        sg = aws_security_group.https_lb[0].id, ingress = true, description = "HTTPS from anywhere (HLS, player)", port = 443, peer_sg = null, cidr = local.anywhere, prefix_list = null
+        sg = aws_security_group.edge["https-lb"].id, ingress = true, description = "HTTPS from anywhere (HLS, player)", port = 443, peer_sg = null, cidr = local.anywhere, prefix_list = null
       }
     },
     local.cdn_on ? {} : {
-      http-in = { sg = aws_security_group.https_lb[0].id, ingress = true, description = "HTTP from anywhere (redirect)", port = 80, peer_sg = null, cidr = local.anywhere, prefix_list = null }
+      http-in = { sg = aws_security_group.edge["https-lb"].id, ingress = true, description = "HTTP from anywhere (redirect)", port = 80, peer_sg = null, cidr = local.anywhere, prefix_list = null }
     },
-    { for i, f in module.frontend : "https-out-frontend${i + 1}" => { sg = aws_security_group.https_lb[0].id, ingress = false, description = "HTTPS and health checks to frontend ${i + 1}", port = 443, peer_sg = f.security_group_id, cidr = null, prefix_list = null } },
+    { for i, f in module.frontend : "https-out-frontend${i + 1}" => { sg = aws_security_group.edge["https-lb"].id, ingress = false, description = "HTTPS and health checks to frontend ${i + 1}", port = 443, peer_sg = f.security_group_id, cidr = null, prefix_list = null } },
   ) : {}
 }
 
@@ -110,7 +92,7 @@ resource "aws_lb" "ingest" {
   internal                         = true
   load_balancer_type               = "network"
   subnets                          = module.network.private_subnet_ids
-  security_groups                  = [aws_security_group.ingest_lb[0].id]
+  security_groups                  = [aws_security_group.edge["ingest-lb"].id]
   enable_cross_zone_load_balancing = true
 
   tags = { Name = "${var.name}-ingest" }
@@ -174,7 +156,7 @@ resource "aws_lb" "https" {
   internal                   = false
   load_balancer_type         = "application"
   subnets                    = module.network.public_subnet_ids
-  security_groups            = [aws_security_group.https_lb[0].id]
+  security_groups            = [aws_security_group.edge["https-lb"].id]
   drop_invalid_header_fields = true
 
   tags = { Name = "${var.name}-https" }

@@ -67,7 +67,7 @@ locals {
   # the HTTPS load balancer with several frontends.  Always from Prometheus.
   frontend_https = merge(
     local.fleet ? {
-      https-lb = { description = "HTTPS from the load balancer", from_port = 443, referenced_security_group_id = aws_security_group.https_lb[0].id }
+      https-lb = { description = "HTTPS from the load balancer", from_port = 443, referenced_security_group_id = aws_security_group.edge["https-lb"].id }
       } : local.cdn_on ? {
       # CloudFront's rule is in a group of its own (fleet.tf).
       } : {
@@ -186,7 +186,7 @@ module "frontend" {
   tags = { VstreamRole = "frontend" }
 
   internet_gateway_id           = module.network.internet_gateway_id
-  additional_security_group_ids = local.cdn_on && !local.fleet ? [aws_security_group.cloudfront_origin[0].id] : []
+  additional_security_group_ids = local.cdn_on && !local.fleet ? [aws_security_group.edge["cloudfront-origin"].id] : []
   iam_instance_profile          = var.recordings_bucket_enabled ? module.recordings[0].instance_profile_name : null
 
   rules = {
@@ -220,7 +220,7 @@ module "streamer" {
     egress = merge(
       local.web_egress,
       local.fleet ? {
-        rtmp-ingest-lb = { description = "RTMP to the ingest load balancer", from_port = 1935, referenced_security_group_id = aws_security_group.ingest_lb[0].id }
+        rtmp-ingest-lb = { description = "RTMP to the ingest load balancer", from_port = 1935, referenced_security_group_id = aws_security_group.edge["ingest-lb"].id }
         } : {
         rtmp-frontend = { description = "RTMP to the frontend", from_port = 1935, referenced_security_group_id = module.frontend[0].security_group_id }
       },

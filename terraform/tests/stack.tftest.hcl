@@ -180,19 +180,19 @@ override_resource {
 }
 
 override_resource {
-  target          = aws_security_group.ingest_lb
+  target          = aws_security_group.edge["ingest-lb"]
   override_during = plan
   values          = { id = "sg-01b0000000000001b" }
 }
 
 override_resource {
-  target          = aws_security_group.https_lb
+  target          = aws_security_group.edge["https-lb"]
   override_during = plan
   values          = { id = "sg-02b0000000000002b" }
 }
 
 override_resource {
-  target          = aws_security_group.cloudfront_origin
+  target          = aws_security_group.edge["cloudfront-origin"]
   override_during = plan
   values          = { id = "sg-0cf000000000000cf" }
 }
@@ -350,7 +350,7 @@ run "defaults" {
     error_message = "Every rule sits on its own host's group."
   }
   assert {
-    condition = { for k, r in module.frontend[0].security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.frontend[0].rule_summary.ingress == {
       http             = "tcp 80-80 0.0.0.0/0"
       https            = "tcp 443-443 0.0.0.0/0"
       https-monitoring = "tcp 443-443 sg-0b00000000000000b"
@@ -360,7 +360,7 @@ run "defaults" {
     error_message = "frontend in: 80 and 443 from anywhere, 443 from Prometheus (the bastion), 1935 from the private subnet only, 22 from the bastion's group only; no RTMPS without ingest_public_cidrs."
   }
   assert {
-    condition = { for k, r in module.bastion.security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.bastion.rule_summary.ingress == {
       ssh             = "tcp 22-22 198.51.100.7/32"
       http-private-0  = "tcp 80-80 10.0.2.0/24"
       https-private-0 = "tcp 443-443 10.0.2.0/24"
@@ -368,20 +368,20 @@ run "defaults" {
     error_message = "bastion in: 22 from admin_cidr only; 80 and 443 (NAT) from the private subnet only."
   }
   assert {
-    condition = { for k, r in module.streamer.security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.streamer.rule_summary.ingress == {
       ssh = "tcp 22-22 sg-0b00000000000000b"
     }
     error_message = "streamer in: 22 from the bastion's group, nothing else."
   }
   assert {
-    condition = { for k, r in module.frontend[0].security_group_rules.egress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.frontend[0].rule_summary.egress == {
       http  = "tcp 80-80 0.0.0.0/0"
       https = "tcp 443-443 0.0.0.0/0"
     }
     error_message = "frontend out: 80 and 443 anywhere (packages, ACME, webhooks), nothing else."
   }
   assert {
-    condition = { for k, r in module.bastion.security_group_rules.egress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.bastion.rule_summary.egress == {
       http         = "tcp 80-80 0.0.0.0/0"
       https        = "tcp 443-443 0.0.0.0/0"
       ssh-frontend = "tcp 22-22 sg-0f00000000000000f"
@@ -390,7 +390,7 @@ run "defaults" {
     error_message = "bastion out: 80 and 443 anywhere, 22 to the frontend's and the streamer's groups, nothing else."
   }
   assert {
-    condition = { for k, r in module.streamer.security_group_rules.egress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.streamer.rule_summary.egress == {
       http          = "tcp 80-80 0.0.0.0/0"
       https         = "tcp 443-443 0.0.0.0/0"
       rtmp-frontend = "tcp 1935-1935 sg-0f00000000000000f"
@@ -559,7 +559,7 @@ run "cdn_one_frontend" {
     error_message = "The prefix list is CloudFront's origin-facing one."
   }
   assert {
-    condition = { for k, r in module.frontend[0].security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.frontend[0].rule_summary.ingress == {
       http             = "tcp 80-80 0.0.0.0/0"
       https-monitoring = "tcp 443-443 sg-0b00000000000000b"
       rtmp-private-0   = "tcp 1935-1935 10.0.2.0/24"
@@ -676,7 +676,7 @@ run "cdn_alias_monitoring_host_rtmps_flow_logs" {
     error_message = "cdn_domain_name is the alias when there is one."
   }
   assert {
-    condition = { for k, r in module.frontend[0].security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.frontend[0].rule_summary.ingress == {
       http             = "tcp 80-80 0.0.0.0/0"
       https-monitoring = "tcp 443-443 sg-0a00000000000000a"
       rtmp-private-0   = "tcp 1935-1935 10.0.2.0/24"
@@ -694,20 +694,20 @@ run "cdn_alias_monitoring_host_rtmps_flow_logs" {
     error_message = "Prometheus's own host sits at 10.0.2.40 with the describe-instances profile; the bastion then has none."
   }
   assert {
-    condition = { for k, r in module.monitoring[0].security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.monitoring[0].rule_summary.ingress == {
       ssh = "tcp 22-22 sg-0b00000000000000b"
     }
     error_message = "The monitoring host takes SSH from the bastion and nothing else."
   }
   assert {
-    condition = { for k, r in module.monitoring[0].security_group_rules.egress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.monitoring[0].rule_summary.egress == {
       http  = "tcp 80-80 0.0.0.0/0"
       https = "tcp 443-443 0.0.0.0/0"
     }
     error_message = "The monitoring host sends 80 and 443 only (packages, the EC2 API, the frontends' metrics)."
   }
   assert {
-    condition = { for k, r in module.bastion.security_group_rules.egress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.bastion.rule_summary.egress == {
       http           = "tcp 80-80 0.0.0.0/0"
       https          = "tcp 443-443 0.0.0.0/0"
       ssh-frontend   = "tcp 22-22 sg-0f00000000000000f"
@@ -747,7 +747,7 @@ run "three_frontends_cdn" {
     error_message = "Three frontends, alternating zones, at host numbers 10, 11, 12."
   }
   assert {
-    condition     = length(aws_security_group.cloudfront_origin) == 0 && alltrue([for i, m in module.frontend : m.hardening.security_group_ids == toset([["sg-0f00000000000000f", "sg-0f10000000000000f", "sg-0f20000000000000f"][i]])])
+    condition     = !contains(keys(aws_security_group.edge), "cloudfront-origin") && alltrue([for i, m in module.frontend : m.hardening.security_group_ids == toset([["sg-0f00000000000000f", "sg-0f10000000000000f", "sg-0f20000000000000f"][i]])])
     error_message = "Behind the ALB the frontends are only in their own groups (CloudFront reaches the ALB)."
   }
   # Ingest: an internal NLB on TCP 1935, instance targets keeping the
@@ -807,7 +807,7 @@ run "three_frontends_cdn" {
   }
   assert {
     condition = alltrue([
-      for i, m in module.frontend : { for k, r in m.security_group_rules.ingress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+      for i, m in module.frontend : m.rule_summary.ingress == {
         https-lb         = "tcp 443-443 sg-02b0000000000002b"
         https-monitoring = "tcp 443-443 sg-0b00000000000000b"
         rtmp-private-0   = "tcp 1935-1935 10.0.2.0/24"
@@ -818,7 +818,7 @@ run "three_frontends_cdn" {
     error_message = "Each frontend: 443 from the ALB and Prometheus only, RTMP from the private subnets (the streamer, NLB health checks), SSH from the bastion; no port 80."
   }
   assert {
-    condition = { for k, r in module.streamer.security_group_rules.egress : k => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}" } == {
+    condition = module.streamer.rule_summary.egress == {
       http           = "tcp 80-80 0.0.0.0/0"
       https          = "tcp 443-443 0.0.0.0/0"
       rtmp-ingest-lb = "tcp 1935-1935 sg-01b0000000000001b"
