@@ -39,16 +39,12 @@ module "recordings" {
 
 # Prometheus's ec2_sd_configs: describe instances (the action has no
 # resource-level permissions, hence "*"), nothing else.
-locals {
-  monitoring_assume = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRole"
-      Principal = { Service = "ec2.amazonaws.com" }
-    }]
-  })
-  monitoring_policy = jsonencode({
+module "monitoring_role" {
+  source = "./modules/instance_profile"
+
+  name        = "${var.name}-monitoring"
+  policy_name = "ec2-discovery"
+  policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
       Sid      = "PrometheusEc2Discovery"
@@ -57,24 +53,4 @@ locals {
       Resource = "*"
     }]
   })
-}
-
-resource "aws_iam_role" "monitoring" {
-  name_prefix        = "${var.name}-monitoring-"
-  assume_role_policy = local.monitoring_assume
-
-  tags = { Name = "${var.name}-monitoring" }
-}
-
-resource "aws_iam_role_policy" "monitoring" {
-  name   = "ec2-discovery"
-  role   = aws_iam_role.monitoring.id
-  policy = local.monitoring_policy
-}
-
-resource "aws_iam_instance_profile" "monitoring" {
-  name_prefix = "${var.name}-monitoring-"
-  role        = aws_iam_role.monitoring.name
-
-  tags = { Name = "${var.name}-monitoring" }
 }

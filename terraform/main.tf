@@ -149,7 +149,7 @@ module "bastion" {
   user_data     = local.nat_instance ? local.bastion_user_data : null
 
   internet_gateway_id  = module.network.internet_gateway_id
-  iam_instance_profile = var.monitoring_instance ? null : aws_iam_instance_profile.monitoring.name
+  iam_instance_profile = var.monitoring_instance ? null : module.monitoring_role.instance_profile_name
 
   rules = {
     ingress = merge(
@@ -244,7 +244,7 @@ module "monitoring" {
   ami           = { ami_id = var.ami_id }
   key_name      = aws_key_pair.admin.key_name
 
-  iam_instance_profile = aws_iam_instance_profile.monitoring.name
+  iam_instance_profile = module.monitoring_role.instance_profile_name
 
   rules = {
     ingress = {

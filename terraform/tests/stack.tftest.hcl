@@ -246,13 +246,13 @@ override_resource {
 }
 
 override_resource {
-  target          = aws_iam_instance_profile.monitoring
+  target          = module.monitoring_role.aws_iam_instance_profile.this
   override_during = plan
   values          = { name = "vstream-monitoring-1" }
 }
 
 override_resource {
-  target          = module.recordings[0].aws_iam_instance_profile.frontend
+  target          = module.recordings[0].module.frontend_role.aws_iam_instance_profile.this
   override_during = plan
   values          = { name = "vstream-frontend-1" }
 }
@@ -430,9 +430,11 @@ run "defaults" {
     error_message = "Only the monitoring host (the bastion by default) has an instance profile."
   }
   assert {
-    condition = jsondecode(aws_iam_role_policy.monitoring.policy).Statement == [{
+    condition = jsondecode(module.monitoring_role.planned.policy).Statement == [{
       Sid = "PrometheusEc2Discovery", Effect = "Allow", Action = "ec2:DescribeInstances", Resource = "*"
-    }] && jsondecode(aws_iam_role.monitoring.assume_role_policy).Statement[0].Principal == { Service = "ec2.amazonaws.com" }
+      }] && jsondecode(module.monitoring_role.planned.assume_role_policy).Statement == [{
+      Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" }
+    }] && module.monitoring_role.planned.wired
     error_message = "The monitoring role allows ec2:DescribeInstances and nothing else, assumed by EC2."
   }
 

@@ -94,15 +94,6 @@ locals {
     )
   })
 
-  frontend_assume = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Action    = "sts:AssumeRole"
-      Principal = { Service = "ec2.amazonaws.com" }
-    }]
-  })
-
   frontend_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -122,22 +113,11 @@ resource "aws_s3_bucket_policy" "this" {
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
 
-resource "aws_iam_role" "frontend" {
-  name_prefix        = "${var.name}-frontend-"
-  assume_role_policy = local.frontend_assume
+module "frontend_role" {
+  source = "../instance_profile"
 
-  tags = merge(var.tags, { Name = "${var.name}-frontend" })
-}
-
-resource "aws_iam_role_policy" "frontend" {
-  name   = "recordings-upload"
-  role   = aws_iam_role.frontend.id
-  policy = local.frontend_policy
-}
-
-resource "aws_iam_instance_profile" "frontend" {
-  name_prefix = "${var.name}-frontend-"
-  role        = aws_iam_role.frontend.name
-
-  tags = merge(var.tags, { Name = "${var.name}-frontend" })
+  name        = "${var.name}-frontend"
+  policy_name = "recordings-upload"
+  policy      = local.frontend_policy
+  tags        = var.tags
 }

@@ -20,7 +20,7 @@ output "prefix" {
 
 output "instance_profile_name" {
   description = "Instance profile for the frontends (put and delete under the prefix, nothing else)."
-  value       = aws_iam_instance_profile.frontend.name
+  value       = module.frontend_role.instance_profile_name
 }
 
 output "settings" {
@@ -38,8 +38,8 @@ output "settings" {
     expiry_prefix     = one(one(aws_s3_bucket_lifecycle_configuration.this.rule).filter).prefix
     expiry_days       = one(one(aws_s3_bucket_lifecycle_configuration.this.rule).expiration).days
     bucket_policy     = aws_s3_bucket_policy.this.policy
-    frontend_policy   = aws_iam_role_policy.frontend.policy
-    frontend_assume   = aws_iam_role.frontend.assume_role_policy
-    frontend_role_ref = aws_iam_role_policy.frontend.role == aws_iam_role.frontend.id && aws_iam_instance_profile.frontend.role == aws_iam_role.frontend.name
+    frontend_policy   = module.frontend_role.planned.policy
+    frontend_assume   = module.frontend_role.planned.assume_role_policy
+    frontend_role_ref = module.frontend_role.planned.wired
   }
 }
