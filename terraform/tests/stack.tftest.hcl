@@ -854,10 +854,24 @@ run "three_frontends_no_cdn" {
   command = plan
 
   variables {
-    frontend_count = 3
-    az_count       = 2
-    domain_name    = "live.example.org"
-    hosted_zone_id = "Z0123456789ABCDEFGHIJ"
+    frontend_count            = 3
+    az_count                  = 2
+    domain_name               = "live.example.org"
+    hosted_zone_id            = "Z0123456789ABCDEFGHIJ"
+    recordings_bucket_enabled = true
+  }
+
+  # The bucket without the CDN: nobody reads it but the account; every
+  # frontend may upload.
+  assert {
+    condition = [for st in jsondecode(module.recordings[0].settings.bucket_policy).Statement : st.Sid] == ["TLSOnly"] && alltrue([
+      for m in module.frontend : m.iam_instance_profile == "vstream-frontend-1"
+    ])
+    error_message = "Without the CDN the bucket policy only refuses non-TLS requests; every frontend has the upload profile."
+  }
+  assert {
+    condition     = jsondecode(module.recordings[0].settings.frontend_policy).Statement[0].Resource == "arn:aws:s3:::vstream-recordings-0001/recordings/*" && module.recordings[0].settings.expiry_days == 30
+    error_message = "The default prefix is recordings, kept 30 days."
   }
 
   assert {
