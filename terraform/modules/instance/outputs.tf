@@ -55,14 +55,14 @@ output "security_group_rules" {
 }
 
 output "rule_summary" {
-  description = "Each rule in one line, by direction and name: \"PROTOCOL FROM-TO PEER\" (PEER: the CIDR, group or prefix list), for exact comparisons in tests and audits."
+  description = "Each rule in one line, by direction and name: \"PROTOCOL FROM-TO PEER\" (ports \"all\" with protocol -1; PEER: the CIDR, group or prefix list), for exact comparisons in tests and audits."
   value = {
     for direction, resources in {
       ingress = aws_vpc_security_group_ingress_rule.this
       egress  = aws_vpc_security_group_egress_rule.this
       } : direction => {
       for key, r in resources :
-      key => "${r.ip_protocol} ${r.from_port}-${r.to_port} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}"
+      key => "${r.ip_protocol} ${r.from_port == null ? "all" : "${r.from_port}-${r.to_port}"} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}"
     }
   }
 }

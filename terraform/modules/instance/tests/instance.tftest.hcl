@@ -123,6 +123,10 @@ run "rules_as_separate_resources" {
     )
     error_message = "An all-protocols rule carries no ports."
   }
+  assert {
+    condition     = output.rule_summary == { ingress = { https = "tcp 443-443 0.0.0.0/0", ssh = "tcp 22-22 sg-0bbbbbbbbbbbbbbb2" }, egress = { all = "-1 all 10.0.0.0/16" } }
+    error_message = "The rule summary gives each rule's protocol, ports and peer in one line."
+  }
 }
 
 run "nat_instance_with_elastic_ip_and_dns" {
