@@ -95,7 +95,7 @@ variable "hosted_zone_id" {
 }
 
 variable "instances" {
-  description = "Per host: instance type and root volume size in GiB (at least 8, the image's size)."
+  description = "Per host (frontend, each of them; bastion; streamer; monitoring, with monitoring_instance): instance type and root volume size in GiB (at least 8, the image's size)."
   type = object({
     frontend = optional(object({
       instance_type = optional(string, "t3.small")
@@ -108,6 +108,10 @@ variable "instances" {
     streamer = optional(object({
       instance_type = optional(string, "t3.small")
       volume_size   = optional(number, 8)
+    }), {})
+    monitoring = optional(object({
+      instance_type = optional(string, "t3.small")
+      volume_size   = optional(number, 20)
     }), {})
   })
   default = {}
@@ -129,4 +133,135 @@ variable "tags" {
   description = "Tags added to every resource (the provider's default_tags), besides Project and ManagedBy."
   type        = map(string)
   default     = {}
+}
+
+variable "frontend_count" {
+  description = "Frontends, 1 to 9. More than one: an internal NLB on TCP 1935 for the streamer and an internet-facing ALB on 443 (ACM certificate for domain_name, which then points at it) in front of them; needs domain_name and az_count >= 2."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.frontend_count >= 1 && var.frontend_count <= 9 && floor(var.frontend_count) == var.frontend_count
+    error_message = "frontend_count must be a whole number from 1 to 9 (host numbers 10 to 18 of the public subnets)."
+  }
+  validation {
+    condition     = var.frontend_count == 1 || (var.domain_name != "" && var.az_count >= 2)
+    error_message = "frontend_count > 1 needs domain_name and hosted_zone_id (the load balancer's certificate) and az_count >= 2 (an ALB spans two zones)."
+  }
+}
+
+variable "cdn_enabled" {
+  description = "CloudFront in front of the frontends' HLS (modules/cdn); their 443 then takes only CloudFront's origin-facing addresses. Needs domain_name: CloudFront checks the origin's certificate."
+  type        = bool
+  default     = false
+
+  validation {
+    condition     = !var.cdn_enabled || var.domain_name != ""
+    error_message = "cdn_enabled needs domain_name and hosted_zone_id: CloudFront reaches the frontends by a name with a real certificate."
+  }
+}
+
+variable "cdn_alias_domain" {
+  description = "With cdn_enabled: a name of your own for the distribution (such as cdn.example.org) in hosted_zone_id, with an ACM certificate in us-east-1; empty: the cloudfront.net name."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.cdn_alias_domain == "" || can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$", var.cdn_alias_domain))
+    error_message = "cdn_alias_domain must be a lower-case DNS name such as cdn.example.org, or empty."
+  }
+  validation {
+    condition     = var.cdn_alias_domain == "" || (var.cdn_enabled && var.hosted_zone_id != "" && var.cdn_alias_domain != var.domain_name)
+    error_message = "cdn_alias_domain needs cdn_enabled and hosted_zone_id, and must differ from domain_name (the origin's name)."
+  }
+}
+
+variable "cdn_price_class" {
+  description = "CloudFront price class: PriceClass_100 (North America, Europe; cheapest), PriceClass_200, PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.cdn_price_class)
+    error_message = "cdn_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "ingest_public_cidrs" {
+  description = "IPv4 CIDRs (canonical form, at most 40) allowed to publish over RTMPS (rtmps_port) to the frontends from the internet; empty: the port stays closed (no rule at all)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition = alltrue([
+      for c in var.ingest_public_cidrs : can(cidrnetmask(c)) && try(cidrsubnet(c, 0, 0) == c, false)
+    ])
+    error_message = "ingest_public_cidrs must hold IPv4 networks in canonical form, such as 198.51.100.0/24 or 203.0.113.7/32."
+  }
+  validation {
+    condition     = length(var.ingest_public_cidrs) <= 40
+    error_message = "ingest_public_cidrs: at most 40 entries (one rule each; a security group holds 60)."
+  }
+}
+
+variable "rtmps_port" {
+  description = "The frontends' RTMPS port (TLS by nginx's stream module), opened to ingest_public_cidrs only; not 22, 80, 443 or 1935."
+  type        = number
+  default     = 1936
+
+  validation {
+    condition     = var.rtmps_port >= 1 && var.rtmps_port <= 65535 && floor(var.rtmps_port) == var.rtmps_port && !contains([22, 80, 443, 1935], var.rtmps_port)
+    error_message = "rtmps_port must be a port from 1 to 65535 other than 22, 80, 443 and 1935 (those have rules of their own)."
+  }
+}
+
+variable "monitoring_instance" {
+  description = "false: Prometheus runs on the bastion; true: on a host of its own in the private subnet (instances.monitoring). Either way that host gets ec2:DescribeInstances and the frontends' 443."
+  type        = bool
+  default     = false
+}
+
+variable "recordings_bucket_enabled" {
+  description = "An S3 bucket for recordings (private, encrypted, unversioned, expiring), the frontends allowed to put and delete objects under recordings_prefix only; with cdn_enabled, /vod/* served from it by CloudFront."
+  type        = bool
+  default     = false
+}
+
+variable "recordings_prefix" {
+  description = "Key prefix of the recordings in the bucket (no leading or trailing slash); CloudFront's /vod/X is PREFIX/X."
+  type        = string
+  default     = "recordings"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$", var.recordings_prefix))
+    error_message = "recordings_prefix must be path segments of lower-case letters, digits, '.', '_' and '-', without leading or trailing slash (such as recordings)."
+  }
+}
+
+variable "recordings_expiry_days" {
+  description = "Days after which recordings are deleted from the bucket (S3 lifecycle), 1 to 3650."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.recordings_expiry_days >= 1 && var.recordings_expiry_days <= 3650 && floor(var.recordings_expiry_days) == var.recordings_expiry_days
+    error_message = "recordings_expiry_days must be a whole number of days from 1 to 3650."
+  }
+}
+
+variable "flow_logs_enabled" {
+  description = "VPC flow logs (FSBP EC2.6): all traffic to a CloudWatch Logs group, kept flow_logs_retention_days."
+  type        = bool
+  default     = false
+}
+
+variable "flow_logs_retention_days" {
+  description = "Days the flow logs are kept: one of CloudWatch Logs' values (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_logs_retention_days)
+    error_message = "flow_logs_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
 }

@@ -2,8 +2,9 @@
 # make test-terraform: offline checks of every module and the root stack.
 #   terraform fmt -check, then for each: README lists every input and output,
 #   init (provider from /opt/tf-plugins, no backend), validate (root and
-#   inventory), terraform test (aws mocked, plans only).  deploy/aws.sh's
-#   preflight is tested by t/57-deploy-preflight.t.
+#   inventory), terraform test (aws mocked, plans only); with the root, the
+#   CDN's viewer-request function run under node.  deploy/aws.sh's preflight
+#   is tested by t/57-deploy-preflight.t.
 # Exits non-zero on any failure; the last line sums up the test runs.
 #
 #   terraform/tests/run.sh                  everything
@@ -92,6 +93,28 @@ for dir in "${dirs[@]}"; do
     else
         say "$label: $p passed"
     fi
+done
+
+# CloudFront's viewer-request function (the admin API is never passed to an
+# origin), run under node: make test installs nodejs (deploy/packages/demo.txt).
+check_viewer_request() {
+    local out
+    if ! command -v node >/dev/null; then
+        say "FAIL: node is not installed: cannot run modules/cdn/viewer-request.js"
+        failed=$((failed + 1))
+        return
+    fi
+    if out=$(node "$tf_dir/tests/viewer-request.test.js" "$tf_dir/modules/cdn/viewer-request.js" 2>&1); then
+        passed=$((passed + 1))
+        say "cdn viewer-request function: passed"
+    else
+        failed=$((failed + 1))
+        say "FAIL: modules/cdn/viewer-request.js:"
+        printf '%s\n' "$out" | sed 's/^/    /'
+    fi
+}
+for dir in "${dirs[@]}"; do
+    [ "$dir" = . ] && check_viewer_request
 done
 
 # terraform.tfvars.example sets (or shows, commented out) only variables the

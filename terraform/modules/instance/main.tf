@@ -69,6 +69,7 @@ resource "aws_vpc_security_group_ingress_rule" "this" {
   cidr_ipv4                    = each.value.cidr_ipv4
   cidr_ipv6                    = each.value.cidr_ipv6
   referenced_security_group_id = each.value.referenced_security_group_id
+  prefix_list_id               = each.value.prefix_list_id
 
   tags = merge(var.tags, { Name = "${var.name}-in-${each.key}" })
 }
@@ -84,6 +85,7 @@ resource "aws_vpc_security_group_egress_rule" "this" {
   cidr_ipv4                    = each.value.cidr_ipv4
   cidr_ipv6                    = each.value.cidr_ipv6
   referenced_security_group_id = each.value.referenced_security_group_id
+  prefix_list_id               = each.value.prefix_list_id
 
   tags = merge(var.tags, { Name = "${var.name}-out-${each.key}" })
 }
@@ -93,11 +95,12 @@ resource "aws_instance" "this" {
   instance_type               = var.instance_type
   subnet_id                   = var.subnet_id
   private_ip                  = var.private_ip
-  vpc_security_group_ids      = [aws_security_group.this.id]
+  vpc_security_group_ids      = concat([aws_security_group.this.id], var.additional_security_group_ids)
   key_name                    = var.key_name
   associate_public_ip_address = var.public_ip || var.elastic_ip
   source_dest_check           = !var.nat_instance
   user_data                   = var.user_data
+  iam_instance_profile        = var.iam_instance_profile
 
   metadata_options {
     http_endpoint               = "enabled"
@@ -132,6 +135,15 @@ resource "aws_eip" "this" {
   instance = aws_instance.this.id
 
   tags = merge(var.tags, { Name = var.name })
+
+  # Referencing the gateway orders the address after it: AWS refuses to
+  # associate an Elastic IP in a VPC without one.
+  lifecycle {
+    precondition {
+      condition     = var.internet_gateway_id != null
+      error_message = "An Elastic IP needs internet_gateway_id (the VPC's internet gateway), so it is associated only once the gateway exists."
+    }
+  }
 }
 
 locals {

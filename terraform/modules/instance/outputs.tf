@@ -48,7 +48,21 @@ output "security_group_rules" {
         cidr_ipv4                    = r.cidr_ipv4
         cidr_ipv6                    = r.cidr_ipv6
         referenced_security_group_id = r.referenced_security_group_id
+        prefix_list_id               = r.prefix_list_id
       }
+    }
+  }
+}
+
+output "rule_summary" {
+  description = "Each rule in one line, by direction and name: \"PROTOCOL FROM-TO PEER\" (ports \"all\" with protocol -1; PEER: the CIDR, group or prefix list), for exact comparisons in tests and audits."
+  value = {
+    for direction, resources in {
+      ingress = aws_vpc_security_group_ingress_rule.this
+      egress  = aws_vpc_security_group_egress_rule.this
+      } : direction => {
+      for key, r in resources :
+      key => "${r.ip_protocol} ${r.from_port == null ? "all" : "${r.from_port}-${r.to_port}"} ${coalesce(r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id)}"
     }
   }
 }
@@ -59,5 +73,35 @@ output "hardening" {
     metadata_http_tokens  = aws_instance.this.metadata_options[0].http_tokens
     root_volume_encrypted = aws_instance.this.root_block_device[0].encrypted
     source_dest_check     = aws_instance.this.source_dest_check
+    security_group_ids    = aws_instance.this.vpc_security_group_ids
+  }
+}
+
+output "dns_record" {
+  description = "The Route 53 record as planned (zone_id, name, type, records); null without one."
+  value = var.dns_record == null ? null : {
+    zone_id = aws_route53_record.this[0].zone_id
+    name    = aws_route53_record.this[0].name
+    type    = aws_route53_record.this[0].type
+    records = aws_route53_record.this[0].records
+  }
+}
+
+output "user_data" {
+  description = "The user data given to the instance (plain text); null for none."
+  value       = var.user_data
+}
+
+output "iam_instance_profile" {
+  description = "The instance profile attached to the instance; null for none."
+  value       = var.iam_instance_profile == null ? null : aws_instance.this.iam_instance_profile
+}
+
+output "ami_lookup" {
+  description = "The image lookup as planned (owners, most_recent, filters by name); null with an explicit ami.ami_id."
+  value = var.ami.ami_id != null ? null : {
+    owners      = data.aws_ami.this[0].owners
+    most_recent = data.aws_ami.this[0].most_recent
+    filters     = { for f in data.aws_ami.this[0].filter : f.name => f.values }
   }
 }

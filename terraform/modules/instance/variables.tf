@@ -107,8 +107,8 @@ variable "user_data" {
 variable "rules" {
   description = <<-EOT
     The security group's rules, by name: ingress (inbound) and egress
-    (outbound). Each rule names one peer: cidr_ipv4, cidr_ipv6 or
-    referenced_security_group_id; ip_protocol "-1" (all) takes no ports;
+    (outbound). Each rule names one peer: cidr_ipv4, cidr_ipv6,
+    referenced_security_group_id or prefix_list_id; ip_protocol "-1" (all) takes no ports;
     to_port defaults to from_port. No ingress rule may open SSH (22) or RTMP
     (1935) to a /0. Without egress rules the instance cannot send anything
     (the VPC's DNS, time and metadata services are not filtered).
@@ -122,6 +122,7 @@ variable "rules" {
       cidr_ipv4                    = optional(string)
       cidr_ipv6                    = optional(string)
       referenced_security_group_id = optional(string)
+      prefix_list_id               = optional(string)
     })), {})
     egress = optional(map(object({
       description                  = string
@@ -131,6 +132,7 @@ variable "rules" {
       cidr_ipv4                    = optional(string)
       cidr_ipv6                    = optional(string)
       referenced_security_group_id = optional(string)
+      prefix_list_id               = optional(string)
     })), {})
   })
   default = {}
@@ -150,9 +152,9 @@ variable "rules" {
   validation {
     condition = alltrue([
       for r in concat(values(var.rules.ingress), values(var.rules.egress)) :
-      length([for peer in [r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id] : peer if peer != null]) == 1
+      length([for peer in [r.cidr_ipv4, r.cidr_ipv6, r.referenced_security_group_id, r.prefix_list_id] : peer if peer != null]) == 1
     ])
-    error_message = "Each rule names exactly one peer: cidr_ipv4, cidr_ipv6 or referenced_security_group_id."
+    error_message = "Each rule names exactly one peer: cidr_ipv4, cidr_ipv6, referenced_security_group_id or prefix_list_id."
   }
   validation {
     condition = alltrue([
@@ -161,6 +163,29 @@ variable "rules" {
     ])
     error_message = "ip_protocol must be tcp, udp, icmp or -1; from_port is required except with -1, which takes none."
   }
+}
+
+variable "additional_security_group_ids" {
+  description = "Security groups attached besides the instance's own (at most 4), such as one holding a large managed prefix list, which counts against a group's rule quota by its size."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.additional_security_group_ids) <= 4
+    error_message = "additional_security_group_ids: at most 4 (an instance takes 5 groups)."
+  }
+}
+
+variable "iam_instance_profile" {
+  description = "Name of the IAM instance profile to attach (the instance's AWS permissions); null for none."
+  type        = string
+  default     = null
+}
+
+variable "internet_gateway_id" {
+  description = "The VPC's internet gateway; required with elastic_ip, whose association must wait for it."
+  type        = string
+  default     = null
 }
 
 variable "dns_record" {

@@ -1,9 +1,28 @@
-variable "frontend" {
-  description = "The frontend (public subnet): its public and private IPv4 addresses."
-  type = object({
+variable "frontends" {
+  description = "The frontends (public subnets), in order: their public and private IPv4 addresses. One is host frontend; more are frontend1..N."
+  type = list(object({
     public_ip  = string
     private_ip = string
+  }))
+
+  validation {
+    condition     = length(var.frontends) >= 1
+    error_message = "frontends needs at least one frontend."
+  }
+}
+
+variable "ingest_host" {
+  description = "Where the streamer publishes RTMP (the internal load balancer's DNS name with several frontends); null: the first frontend's private address."
+  type        = string
+  default     = null
+}
+
+variable "monitoring" {
+  description = "The monitoring host (private subnet) when Prometheus has one of its own: its private IPv4 address; null: Prometheus runs on the bastion."
+  type = object({
+    private_ip = string
   })
+  default = null
 }
 
 variable "bastion" {
@@ -59,7 +78,7 @@ variable "domain_name" {
 }
 
 variable "extra_vars" {
-  description = "More variables for every host (all.vars); they cannot replace the ones this module sets."
-  type        = map(string)
+  description = "More variables for every host (all.vars), of any type; they cannot replace the ones this module sets."
+  type        = any
   default     = {}
 }

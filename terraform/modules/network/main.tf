@@ -13,8 +13,29 @@ data "aws_availability_zones" "available" {
   }
 }
 
+# Only zones that offer every instance type the hosts use: a zone without
+# one fails at apply, long after the plan looked fine.
+data "aws_ec2_instance_type_offerings" "this" {
+  count = length(var.instance_types) > 0 ? 1 : 0
+
+  location_type = "availability-zone"
+
+  filter {
+    name   = "instance-type"
+    values = var.instance_types
+  }
+}
+
 locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, var.az_count)
+  offered = length(var.instance_types) == 0 ? {} : {
+    for i, zone in data.aws_ec2_instance_type_offerings.this[0].locations :
+    "${zone} ${data.aws_ec2_instance_type_offerings.this[0].instance_types[i]}" => true
+  }
+  usable_azs = [
+    for zone in data.aws_availability_zones.available.names : zone
+    if alltrue([for t in var.instance_types : contains(keys(local.offered), "${zone} ${t}")])
+  ]
+  azs = tolist(slice(local.usable_azs, 0, min(var.az_count, length(local.usable_azs))))
 
   public_subnet_cidrs  = [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, var.subnet_newbits, 2 * i + 1)]
   private_subnet_cidrs = [for i in range(var.az_count) : cidrsubnet(var.vpc_cidr, var.subnet_newbits, 2 * i + 2)]
@@ -26,6 +47,13 @@ resource "aws_vpc" "this" {
   enable_dns_hostnames = true
 
   tags = merge(var.tags, { Name = var.name })
+
+  lifecycle {
+    precondition {
+      condition     = length(local.usable_azs) >= var.az_count
+      error_message = "Not enough availability zones offer every instance type (${join(", ", var.instance_types)}): ${length(local.usable_azs)} do (${join(", ", local.usable_azs)}), az_count is ${var.az_count}."
+    }
+  }
 }
 
 # The VPC's default security group keeps no rules, so nothing that lands in
@@ -135,4 +163,66 @@ resource "aws_route" "private_default" {
       error_message = "Without nat_gateway, the private default route needs nat_instance_network_interface_id (the bastion's primary network interface)."
     }
   }
+}
+
+# VPC flow logs (FSBP EC2.6): every accepted and rejected flow, to a
+# CloudWatch Logs group that expires them, written through a role that may
+# write to that group only.
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  count = var.flow_logs.enabled ? 1 : 0
+
+  name              = "/vstream/${var.name}/vpc-flow-logs"
+  retention_in_days = var.flow_logs.retention_days
+
+  tags = merge(var.tags, { Name = "${var.name}-flow-logs" })
+}
+
+# Policies as jsonencode (not aws_iam_policy_document): the mocked tests can
+# read them back.
+locals {
+  flow_logs_assume = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+    }]
+  })
+  flow_logs_write = var.flow_logs.enabled ? jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+      Resource = "${aws_cloudwatch_log_group.flow_logs[0].arn}:*"
+    }]
+  }) : null
+}
+
+resource "aws_iam_role" "flow_logs" {
+  count = var.flow_logs.enabled ? 1 : 0
+
+  name_prefix        = "${var.name}-flow-logs-"
+  assume_role_policy = local.flow_logs_assume
+
+  tags = merge(var.tags, { Name = "${var.name}-flow-logs" })
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  count = var.flow_logs.enabled ? 1 : 0
+
+  name   = "write-flow-logs"
+  role   = aws_iam_role.flow_logs[0].id
+  policy = local.flow_logs_write
+}
+
+resource "aws_flow_log" "this" {
+  count = var.flow_logs.enabled ? 1 : 0
+
+  vpc_id               = aws_vpc.this.id
+  traffic_type         = "ALL"
+  log_destination_type = "cloud-watch-logs"
+  log_destination      = aws_cloudwatch_log_group.flow_logs[0].arn
+  iam_role_arn         = aws_iam_role.flow_logs[0].arn
+
+  tags = merge(var.tags, { Name = var.name })
 }

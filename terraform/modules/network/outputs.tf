@@ -56,3 +56,19 @@ output "private_default_route" {
     nat_gateway_id         = aws_route.private_default.nat_gateway_id
   }
 }
+
+output "internet_gateway_id" {
+  description = "ID of the internet gateway: what an Elastic IP must wait for."
+  value       = aws_internet_gateway.this.id
+}
+
+output "flow_logs" {
+  description = "The VPC flow log as planned (null when off): traffic type, log group, its retention, and the delivery role's write policy (JSON)."
+  value = var.flow_logs.enabled ? {
+    traffic_type   = aws_flow_log.this[0].traffic_type
+    log_group_name = aws_cloudwatch_log_group.flow_logs[0].name
+    retention_days = aws_cloudwatch_log_group.flow_logs[0].retention_in_days
+    iam_role_arn   = aws_flow_log.this[0].iam_role_arn
+    write_policy   = local.flow_logs_write
+  } : null
+}

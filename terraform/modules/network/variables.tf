@@ -57,6 +57,26 @@ variable "nat_instance_network_interface_id" {
   default     = null
 }
 
+variable "instance_types" {
+  description = "Instance types the hosts use: only availability zones offering all of them are chosen (aws_ec2_instance_type_offerings). Empty: any available zone."
+  type        = list(string)
+  default     = []
+}
+
+variable "flow_logs" {
+  description = "VPC flow logs (all traffic) to a CloudWatch Logs group kept retention_days (one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  type = object({
+    enabled        = optional(bool, false)
+    retention_days = optional(number, 90)
+  })
+  default = {}
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_logs.retention_days)
+    error_message = "flow_logs.retention_days must be one of CloudWatch Logs' retention values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

@@ -123,20 +123,26 @@ run "rules_as_separate_resources" {
     )
     error_message = "An all-protocols rule carries no ports."
   }
+  assert {
+    condition     = output.rule_summary == { ingress = { https = "tcp 443-443 0.0.0.0/0", ssh = "tcp 22-22 sg-0bbbbbbbbbbbbbbb2" }, egress = { all = "-1 all 10.0.0.0/16" } }
+    error_message = "The rule summary gives each rule's protocol, ports and peer in one line."
+  }
 }
 
 run "nat_instance_with_elastic_ip_and_dns" {
   command = plan
 
   variables {
-    name         = "bastion"
-    nat_instance = true
-    elastic_ip   = true
-    private_ip   = "10.0.1.20"
-    user_data    = "#!/bin/sh\n"
-    root_volume  = { size = 12, kms_key_id = "arn:aws:kms:xx-test-1:111122223333:key/test" }
-    dns_record   = { zone_id = "Z0123456789ABCDEFGHIJ", name = "bastion.example.org" }
-    ami          = { ami_id = "ami-0fedcba9876543210" }
+    name                 = "bastion"
+    nat_instance         = true
+    elastic_ip           = true
+    internet_gateway_id  = "igw-0123456789abcdef0"
+    iam_instance_profile = "vstream-monitoring"
+    private_ip           = "10.0.1.20"
+    user_data            = "#!/bin/sh\n"
+    root_volume          = { size = 12, kms_key_id = "arn:aws:kms:xx-test-1:111122223333:key/test" }
+    dns_record           = { zone_id = "Z0123456789ABCDEFGHIJ", name = "bastion.example.org" }
+    ami                  = { ami_id = "ami-0fedcba9876543210" }
   }
 
   assert {
@@ -166,6 +172,42 @@ run "nat_instance_with_elastic_ip_and_dns" {
   assert {
     condition     = output.primary_network_interface_id == "eni-0123456789abcdef0"
     error_message = "The primary network interface is exported (the NAT route's target)."
+  }
+  assert {
+    condition     = aws_instance.this.iam_instance_profile == "vstream-monitoring" && output.iam_instance_profile == "vstream-monitoring"
+    error_message = "The instance profile given is attached."
+  }
+  assert {
+    condition     = output.dns_record == { zone_id = "Z0123456789ABCDEFGHIJ", name = "bastion.example.org", type = "A", records = toset(["203.0.113.9"]) }
+    error_message = "The record is reported as planned."
+  }
+}
+
+run "elastic_ip_waits_for_the_gateway" {
+  command = plan
+
+  variables {
+    public_ip  = true
+    elastic_ip = true
+  }
+
+  expect_failures = [aws_eip.this]
+}
+
+run "prefix_list_peer" {
+  command = plan
+
+  variables {
+    rules = {
+      ingress = {
+        https = { description = "HTTPS from CloudFront", from_port = 443, prefix_list_id = "pl-0123456789abcdef0" }
+      }
+    }
+  }
+
+  assert {
+    condition     = aws_vpc_security_group_ingress_rule.this["https"].prefix_list_id == "pl-0123456789abcdef0" && aws_vpc_security_group_ingress_rule.this["https"].cidr_ipv4 == null
+    error_message = "A rule may name a managed prefix list as its peer."
   }
 }
 
@@ -222,6 +264,7 @@ run "invalid_inputs" {
     rules = {
       egress = {
         two_peers = { description = "Two peers", from_port = 443, cidr_ipv4 = "0.0.0.0/0", referenced_security_group_id = "sg-0bbbbbbbbbbbbbbb2" }
+        list_too  = { description = "Two peers", from_port = 443, cidr_ipv4 = "0.0.0.0/0", prefix_list_id = "pl-0123456789abcdef0" }
       }
     }
   }

@@ -2,7 +2,7 @@
 # yamldecode and checked field by field, and against the documented example.
 
 variables {
-  frontend            = { public_ip = "203.0.113.10", private_ip = "10.0.1.10" }
+  frontends           = [{ public_ip = "203.0.113.10", private_ip = "10.0.1.10" }]
   bastion             = { public_ip = "203.0.113.20", private_ip = "10.0.1.20" }
   streamer            = { private_ip = "10.0.2.30" }
   public_subnet_cidr  = "10.0.1.0/24"
@@ -17,8 +17,8 @@ run "inventory_yaml" {
     error_message = "The file says where it comes from."
   }
   assert {
-    condition     = keys(yamldecode(output.yaml)) == ["all"] && keys(yamldecode(output.yaml).all.children) == ["bastion", "frontend", "streamer"]
-    error_message = "One root group, all, with the groups bastion, frontend and streamer."
+    condition     = keys(yamldecode(output.yaml)) == ["all"] && keys(yamldecode(output.yaml).all.children) == ["bastion", "frontend", "monitoring", "streamer"]
+    error_message = "One root group, all, with the groups bastion, frontend, monitoring and streamer."
   }
   assert {
     condition = yamldecode(output.yaml).all.vars == {
@@ -26,9 +26,12 @@ run "inventory_yaml" {
       private_subnet_cidr = "10.0.2.0/24"
       public_subnet_cidr  = "10.0.1.0/24"
       frontend_private_ip = "10.0.1.10"
+      frontend_count      = 1
+      ingest_host         = "10.0.1.10"
+      vstream_peers       = ["10.0.1.10"]
       domain_name         = ""
     }
-    error_message = "all.vars: the login user, both subnets, the frontend's private address (the RTMP target) and an empty domain."
+    error_message = "all.vars: the login user, both subnets, the frontend's private address (the RTMP target, also ingest_host), the one peer and an empty domain."
   }
   assert {
     condition = yamldecode(output.yaml).all.children.bastion.hosts == {
@@ -57,8 +60,56 @@ run "inventory_yaml" {
     error_message = "The frontend keeps its public ansible_host, and SSH goes through the bastion to its private address."
   }
   assert {
+    condition     = yamldecode(output.yaml).all.children.monitoring.hosts == { bastion = {} }
+    error_message = "Prometheus runs on the bastion by default."
+  }
+  assert {
     condition     = yamldecode(output.yaml) == yamldecode(file("../../examples/hosts.yml"))
     error_message = "terraform/examples/hosts.yml shows exactly what the module renders."
+  }
+}
+
+run "three_frontends_and_a_monitoring_host" {
+  command = plan
+
+  variables {
+    frontends = [
+      { public_ip = "203.0.113.11", private_ip = "10.0.1.11" },
+      { public_ip = "203.0.113.12", private_ip = "10.0.3.12" },
+      { public_ip = "203.0.113.13", private_ip = "10.0.1.13" },
+    ]
+    ingest_host = "vstream-ingest-0123456789.elb.xx-test-1.amazonaws.com"
+    monitoring  = { private_ip = "10.0.2.40" }
+    extra_vars  = { recordings_s3 = { bucket = "b", region = "xx-test-1", prefix = "vod" } }
+  }
+
+  assert {
+    condition = yamldecode(output.yaml).all.children.frontend.hosts == {
+      for i, n in [11, 12, 13] : "frontend${i + 1}" => {
+        ansible_host            = "203.0.113.${n}"
+        private_ip              = i == 1 ? "10.0.3.12" : "10.0.1.${n}"
+        ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20 -o HostName=${i == 1 ? "10.0.3.12" : "10.0.1.${n}"}"
+      }
+    }
+    error_message = "Every frontend is listed, as frontend1..3, each reached through the bastion."
+  }
+  assert {
+    condition = (
+      yamldecode(output.yaml).all.vars.ingest_host == "vstream-ingest-0123456789.elb.xx-test-1.amazonaws.com" &&
+      yamldecode(output.yaml).all.vars.vstream_peers == ["10.0.1.11", "10.0.3.12", "10.0.1.13"] &&
+      yamldecode(output.yaml).all.vars.frontend_count == 3
+    )
+    error_message = "The streamer publishes to the load balancer; the peers are every frontend's private address."
+  }
+  assert {
+    condition = yamldecode(output.yaml).all.children.monitoring.hosts == {
+      monitoring = { ansible_host = "10.0.2.40", private_ip = "10.0.2.40", ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20" }
+    }
+    error_message = "A monitoring host of its own is reached at its private address through the bastion."
+  }
+  assert {
+    condition     = yamldecode(output.yaml).all.vars.recordings_s3 == { bucket = "b", region = "xx-test-1", prefix = "vod" }
+    error_message = "Structured extra variables survive the YAML."
   }
 }
 
@@ -95,7 +146,8 @@ run "invalid_inputs" {
   variables {
     ansible_user        = "Admin User"
     private_subnet_cidr = "10.0.2.0"
+    frontends           = []
   }
 
-  expect_failures = [var.ansible_user, var.private_subnet_cidr]
+  expect_failures = [var.ansible_user, var.private_subnet_cidr, var.frontends]
 }

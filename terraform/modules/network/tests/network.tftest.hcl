@@ -11,6 +11,11 @@ mock_provider "aws" {
   mock_resource "aws_eip" {}
   mock_resource "aws_subnet" {}
   mock_resource "aws_default_security_group" {}
+  mock_resource "aws_vpc" {}
+  mock_resource "aws_flow_log" {}
+  mock_resource "aws_iam_role" {}
+  mock_resource "aws_iam_role_policy" {}
+  mock_resource "aws_cloudwatch_log_group" {}
 
   # A route's targets are optional and computed: the mock fills the ones the
   # configuration leaves out with "unset", so a test can tell them apart.
@@ -25,6 +30,16 @@ mock_provider "aws" {
     defaults = {
       names = ["xx-test-1a", "xx-test-1b", "xx-test-1c"]
     }
+  }
+}
+
+# Zone b lacks t3.small: a stack of t3.micro and t3.small uses a and c.
+override_data {
+  target          = data.aws_ec2_instance_type_offerings.this
+  override_during = plan
+  values = {
+    locations      = ["xx-test-1a", "xx-test-1a", "xx-test-1b", "xx-test-1c", "xx-test-1c"]
+    instance_types = ["t3.micro", "t3.small", "t3.micro", "t3.micro", "t3.small"]
   }
 }
 
@@ -80,6 +95,98 @@ run "one_zone_nat_instance_by_default" {
     condition     = output.nat_gateway_public_ip == null
     error_message = "No NAT gateway address is reported with a NAT instance."
   }
+  assert {
+    condition     = length(data.aws_ec2_instance_type_offerings.this) == 0 && output.flow_logs == null && length(aws_flow_log.this) == 0
+    error_message = "Without instance types no offerings lookup; no flow logs unless asked for."
+  }
+}
+
+run "zones_offering_the_instance_types" {
+  command = plan
+
+  variables {
+    az_count       = 2
+    instance_types = ["t3.micro", "t3.small"]
+  }
+
+  assert {
+    condition = (
+      one([for f in data.aws_ec2_instance_type_offerings.this[0].filter : f.values if f.name == "instance-type"]) == toset(["t3.micro", "t3.small"]) &&
+      data.aws_ec2_instance_type_offerings.this[0].location_type == "availability-zone"
+    )
+    error_message = "The offerings are looked up per zone for exactly the hosts' instance types."
+  }
+  assert {
+    condition     = output.availability_zones == tolist(["xx-test-1a", "xx-test-1c"])
+    error_message = "Zone b does not offer t3.small: the subnets go to a and c."
+  }
+}
+
+run "not_enough_zones_offering_the_types" {
+  command = plan
+
+  variables {
+    az_count       = 3
+    instance_types = ["t3.small"]
+  }
+
+  expect_failures = [aws_vpc.this]
+}
+
+run "flow_logs" {
+  command = plan
+
+  variables {
+    flow_logs = { enabled = true, retention_days = 30 }
+  }
+
+  override_resource {
+    target          = aws_cloudwatch_log_group.flow_logs
+    override_during = plan
+    values          = { arn = "arn:aws:logs:xx-test-1:111122223333:log-group:/vstream/vstream/vpc-flow-logs" }
+  }
+  override_resource {
+    target          = aws_iam_role.flow_logs
+    override_during = plan
+    values          = { arn = "arn:aws:iam::111122223333:role/vstream-flow-logs-1" }
+  }
+
+  assert {
+    condition     = aws_flow_log.this[0].vpc_id == aws_vpc.this.id && aws_flow_log.this[0].traffic_type == "ALL" && aws_flow_log.this[0].log_destination_type == "cloud-watch-logs"
+    error_message = "The VPC's flow log records all traffic to CloudWatch Logs."
+  }
+  assert {
+    condition = (
+      aws_flow_log.this[0].log_destination == "arn:aws:logs:xx-test-1:111122223333:log-group:/vstream/vstream/vpc-flow-logs" &&
+      aws_flow_log.this[0].iam_role_arn == "arn:aws:iam::111122223333:role/vstream-flow-logs-1" &&
+      aws_cloudwatch_log_group.flow_logs[0].retention_in_days == 30
+    )
+    error_message = "The flow log writes to its log group, kept retention_days, through its role."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role.flow_logs[0].assume_role_policy).Statement == [{
+      Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+    }]
+    error_message = "Only the flow logs service assumes the delivery role."
+  }
+  assert {
+    condition = jsondecode(aws_iam_role_policy.flow_logs[0].policy).Statement == [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+      Resource = "arn:aws:logs:xx-test-1:111122223333:log-group:/vstream/vstream/vpc-flow-logs:*"
+    }] && aws_iam_role_policy.flow_logs[0].role == aws_iam_role.flow_logs[0].id
+    error_message = "The delivery role may write log streams of its own log group, nothing else."
+  }
+}
+
+run "flow_logs_retention_not_a_cloudwatch_value" {
+  command = plan
+
+  variables {
+    flow_logs = { enabled = true, retention_days = 45 }
+  }
+
+  expect_failures = [var.flow_logs]
 }
 
 run "nat_gateway_route" {
