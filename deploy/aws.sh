@@ -294,7 +294,7 @@ case "$1" in
         preflight destroy
         tf_init
         tf destroy -input=false ${approve[@]+"${approve[@]}"}
-        rm -f "$inventory"
+        rm -f "$inventory" "$(dirname "$inventory")/known_hosts"
         ;;
     inventory)
         preflight inventory

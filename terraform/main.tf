@@ -257,10 +257,10 @@ module "monitoring" {
 module "inventory" {
   source = "./modules/inventory"
 
-  frontends           = [for f in module.frontend : { public_ip = f.public_ip, private_ip = f.private_ip }]
-  bastion             = { public_ip = module.bastion.public_ip, private_ip = module.bastion.private_ip }
-  streamer            = { private_ip = module.streamer.private_ip }
-  monitoring          = var.monitoring_instance ? { private_ip = module.monitoring[0].private_ip } : null
+  frontends           = [for f in module.frontend : { id = f.id, public_ip = f.public_ip, private_ip = f.private_ip }]
+  bastion             = { id = module.bastion.id, public_ip = module.bastion.public_ip, private_ip = module.bastion.private_ip }
+  streamer            = { id = module.streamer.id, private_ip = module.streamer.private_ip }
+  monitoring          = var.monitoring_instance ? { id = module.monitoring[0].id, private_ip = module.monitoring[0].private_ip } : null
   ingest_host         = local.fleet ? aws_lb.ingest[0].dns_name : null
   public_subnet_cidr  = local.public_subnet_cidr
   private_subnet_cidr = local.private_subnet_cidr

@@ -14,7 +14,7 @@ top=$(cd "$here/../.." && pwd)
 passed=0 failed=0 skipped=0 broken=()
 mapfile -t before < <(ls -d /var/tmp/vstream-ansible.* 2>/dev/null)
 start=$SECONDS
-for t in lint specs nat streamer ssl_domain frontend peers rtmps; do
+for t in lint specs nat ssh streamer ssl_domain frontend peers rtmps; do
     t0=$SECONDS
     out=$("$here/t_$t.sh" 2>&1)
     rc=$?
@@ -31,7 +31,7 @@ for t in lint specs nat streamer ssl_domain frontend peers rtmps; do
 done
 
 # Nothing may be left behind: namespaces, processes, scratch directories.
-left=$( { ip netns list | grep -E '^vs[afr][0-9]+'
+left=$( { ip netns list | grep -E '^vs[afrs][0-9]+'
           pgrep -af 'vstream-ansible\.' | grep -v pgrep
           ls -d /var/tmp/vstream-ansible.* 2>/dev/null | grep -vxFf <(printf '%s\n' "${before[@]}") ; } 2>/dev/null)
 if [ -z "$left" ]; then

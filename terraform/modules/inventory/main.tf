@@ -5,9 +5,23 @@
 # through it.  A frontend keeps its public address as ansible_host (the ssl
 # role puts it in the self-signed certificate) and ssh is pointed at its
 # private address with HostName.
+#
+# Host keys: each host's key is remembered under its instance id
+# (HostKeyAlias) in inventory/known_hosts, accepted on first use and checked
+# afterwards, on both hops (the jump is a ProxyCommand carrying the same
+# options: ProxyJump would not pass them on).  A bastion replaced behind the
+# same address is a new instance, hence a new alias: accepted, not refused
+# as a changed key; the same instance with another key is refused.
 
 locals {
-  proxy_jump = "-o ProxyJump=${var.ansible_user}@${var.bastion.public_ip}"
+  known_hosts = "-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts"
+  bastion_ssh = "${local.known_hosts} -o HostKeyAlias=${var.bastion.id}"
+  proxy_jump  = "-o ProxyCommand=\"ssh ${local.bastion_ssh} -W %h:%p ${var.ansible_user}@${var.bastion.public_ip}\""
+
+  # the options for a host behind the bastion, by instance id
+  behind = { for id in concat([for f in var.frontends : f.id], [var.streamer.id],
+    var.monitoring == null ? [] : [var.monitoring.id]) :
+  id => "${local.proxy_jump} ${local.known_hosts} -o HostKeyAlias=${id}" }
 
   # One frontend is "frontend" (as before the fleet); more are frontend1..N.
   frontend_hosts = {
@@ -15,7 +29,7 @@ locals {
     length(var.frontends) == 1 ? "frontend" : "frontend${i + 1}" => {
       ansible_host            = f.public_ip
       private_ip              = f.private_ip
-      ansible_ssh_common_args = "${local.proxy_jump} -o HostName=${f.private_ip}"
+      ansible_ssh_common_args = "${local.behind[f.id]} -o HostName=${f.private_ip}"
     }
   }
 
@@ -24,7 +38,7 @@ locals {
     monitoring = {
       ansible_host            = var.monitoring.private_ip
       private_ip              = var.monitoring.private_ip
-      ansible_ssh_common_args = local.proxy_jump
+      ansible_ssh_common_args = local.behind[var.monitoring.id]
     }
   }
 
@@ -47,8 +61,9 @@ locals {
         bastion = {
           hosts = {
             bastion = {
-              ansible_host = var.bastion.public_ip
-              private_ip   = var.bastion.private_ip
+              ansible_host            = var.bastion.public_ip
+              private_ip              = var.bastion.private_ip
+              ansible_ssh_common_args = local.bastion_ssh
             }
           }
         }
@@ -57,7 +72,7 @@ locals {
             streamer = {
               ansible_host            = var.streamer.private_ip
               private_ip              = var.streamer.private_ip
-              ansible_ssh_common_args = local.proxy_jump
+              ansible_ssh_common_args = local.behind[var.streamer.id]
             }
           }
         }

@@ -1,6 +1,7 @@
 variable "frontends" {
-  description = "The frontends (public subnets), in order: their public and private IPv4 addresses. One is host frontend; more are frontend1..N."
+  description = "The frontends (public subnets), in order: their instance ids and public and private IPv4 addresses. One is host frontend; more are frontend1..N."
   type = list(object({
+    id         = string
     public_ip  = string
     private_ip = string
   }))
@@ -18,24 +19,27 @@ variable "ingest_host" {
 }
 
 variable "monitoring" {
-  description = "The monitoring host (private subnet) when Prometheus has one of its own: its private IPv4 address; null: Prometheus runs on the bastion."
+  description = "The monitoring host (private subnet) when Prometheus has one of its own: its instance id and private IPv4 address; null: Prometheus runs on the bastion."
   type = object({
+    id         = string
     private_ip = string
   })
   default = null
 }
 
 variable "bastion" {
-  description = "The bastion (public subnet; SSH jump host and NAT instance): its public and private IPv4 addresses."
+  description = "The bastion (public subnet; SSH jump host and NAT instance): its instance id and public and private IPv4 addresses."
   type = object({
+    id         = string
     public_ip  = string
     private_ip = string
   })
 }
 
 variable "streamer" {
-  description = "The streamer (private subnet): its private IPv4 address."
+  description = "The streamer (private subnet): its instance id and private IPv4 address."
   type = object({
+    id         = string
     private_ip = string
   })
 }

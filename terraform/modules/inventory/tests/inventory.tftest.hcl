@@ -2,9 +2,9 @@
 # yamldecode and checked field by field, and against the documented example.
 
 variables {
-  frontends           = [{ public_ip = "203.0.113.10", private_ip = "10.0.1.10" }]
-  bastion             = { public_ip = "203.0.113.20", private_ip = "10.0.1.20" }
-  streamer            = { private_ip = "10.0.2.30" }
+  frontends           = [{ id = "i-frontend", public_ip = "203.0.113.10", private_ip = "10.0.1.10" }]
+  bastion             = { id = "i-bastion", public_ip = "203.0.113.20", private_ip = "10.0.1.20" }
+  streamer            = { id = "i-streamer", private_ip = "10.0.2.30" }
   public_subnet_cidr  = "10.0.1.0/24"
   private_subnet_cidr = "10.0.2.0/24"
 }
@@ -35,26 +35,30 @@ run "inventory_yaml" {
   }
   assert {
     condition = yamldecode(output.yaml).all.children.bastion.hosts == {
-      bastion = { ansible_host = "203.0.113.20", private_ip = "10.0.1.20" }
+      bastion = {
+        ansible_host            = "203.0.113.20"
+        private_ip              = "10.0.1.20"
+        ansible_ssh_common_args = "-o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-bastion"
+      }
     }
-    error_message = "The bastion is reached directly at its public address."
+    error_message = "The bastion is reached directly at its public address, its host key kept under its instance id and accepted on first use."
   }
   assert {
     condition = yamldecode(output.yaml).all.children.streamer.hosts == {
       streamer = {
         ansible_host            = "10.0.2.30"
         private_ip              = "10.0.2.30"
-        ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20"
+        ansible_ssh_common_args = "-o ProxyCommand=\"ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-bastion -W %h:%p admin@203.0.113.20\" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-streamer"
       }
     }
-    error_message = "The streamer is reached at its private address through the bastion."
+    error_message = "The streamer is reached at its private address through the bastion, both hops accepting a new host key once, per instance."
   }
   assert {
     condition = yamldecode(output.yaml).all.children.frontend.hosts == {
       frontend = {
         ansible_host            = "203.0.113.10"
         private_ip              = "10.0.1.10"
-        ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20 -o HostName=10.0.1.10"
+        ansible_ssh_common_args = "-o ProxyCommand=\"ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-bastion -W %h:%p admin@203.0.113.20\" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-frontend -o HostName=10.0.1.10"
       }
     }
     error_message = "The frontend keeps its public ansible_host, and SSH goes through the bastion to its private address."
@@ -74,12 +78,12 @@ run "three_frontends_and_a_monitoring_host" {
 
   variables {
     frontends = [
-      { public_ip = "203.0.113.11", private_ip = "10.0.1.11" },
-      { public_ip = "203.0.113.12", private_ip = "10.0.3.12" },
-      { public_ip = "203.0.113.13", private_ip = "10.0.1.13" },
+      { id = "i-f1", public_ip = "203.0.113.11", private_ip = "10.0.1.11" },
+      { id = "i-f2", public_ip = "203.0.113.12", private_ip = "10.0.3.12" },
+      { id = "i-f3", public_ip = "203.0.113.13", private_ip = "10.0.1.13" },
     ]
     ingest_host = "vstream-ingest-0123456789.elb.xx-test-1.amazonaws.com"
-    monitoring  = { private_ip = "10.0.2.40" }
+    monitoring  = { id = "i-monitoring", private_ip = "10.0.2.40" }
     extra_vars  = { recordings_s3 = { bucket = "b", region = "xx-test-1", prefix = "vod" } }
   }
 
@@ -88,7 +92,7 @@ run "three_frontends_and_a_monitoring_host" {
       for i, n in [11, 12, 13] : "frontend${i + 1}" => {
         ansible_host            = "203.0.113.${n}"
         private_ip              = i == 1 ? "10.0.3.12" : "10.0.1.${n}"
-        ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20 -o HostName=${i == 1 ? "10.0.3.12" : "10.0.1.${n}"}"
+        ansible_ssh_common_args = "-o ProxyCommand=\"ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-bastion -W %h:%p admin@203.0.113.20\" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-f${i + 1} -o HostName=${i == 1 ? "10.0.3.12" : "10.0.1.${n}"}"
       }
     }
     error_message = "Every frontend is listed, as frontend1..3, each reached through the bastion."
@@ -103,7 +107,7 @@ run "three_frontends_and_a_monitoring_host" {
   }
   assert {
     condition = yamldecode(output.yaml).all.children.monitoring.hosts == {
-      monitoring = { ansible_host = "10.0.2.40", private_ip = "10.0.2.40", ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20" }
+      monitoring = { ansible_host = "10.0.2.40", private_ip = "10.0.2.40", ansible_ssh_common_args = "-o ProxyCommand=\"ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-bastion -W %h:%p admin@203.0.113.20\" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-monitoring" }
     }
     error_message = "A monitoring host of its own is reached at its private address through the bastion."
   }
@@ -135,7 +139,7 @@ run "domain_user_and_extra_vars" {
     error_message = "Extra variables cannot replace the module's own."
   }
   assert {
-    condition     = yamldecode(output.yaml).all.children.streamer.hosts.streamer.ansible_ssh_common_args == "-o ProxyJump=debian@203.0.113.20"
+    condition     = strcontains(yamldecode(output.yaml).all.children.streamer.hosts.streamer.ansible_ssh_common_args, "-W %h:%p debian@203.0.113.20\"")
     error_message = "The jump host login follows ansible_user."
   }
 }
