@@ -130,6 +130,21 @@ else
              "$(recap_sum "$S/ubuntu.log" changed)" = 0
 fi
 
+# Bad input: refused before anything changes, naming the variable.
+refused() {   # refused WHAT PATTERN EXTRA-VARS...
+    local what=$1 want=$2 log=$S/bad-$RANDOM.log; shift 2
+    if play "$log" -i "$S/inventory.yml" monitoring.yml "$@" 2>/dev/null; then
+        not_ok "monitoring: $what is refused"
+    else
+        check "monitoring: $what is refused, nothing changed" \
+            test -n "$(grep -E "^fatal: .*$want" "$log")" -a "$(recap_sum "$log" changed)" = 0
+    fi
+}
+refused "an unknown discovery" 'monitoring_discovery.*one of.*static, ec2' -e monitoring_discovery=consul
+refused "ec2 without a region" 'monitoring_discovery=ec2 needs monitoring_ec2_region' -e monitoring_discovery=ec2
+refused "a webhook that is no URL" 'monitoring_alert_webhook_url an http' -e monitoring_alert_webhook_url=nowhere
+refused "no frontend" 'monitoring_frontends must list at least one frontend' -e monitoring_frontend_group=none
+
 # The frontends: one nginx with the module, each "host" its own address
 # and token.
 mkdir -p "$S/nginx/logs"
