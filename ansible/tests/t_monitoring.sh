@@ -106,19 +106,35 @@ play "$S/run2.log" -i "$S/inventory.yml" monitoring.yml || not_ok "monitoring: s
 check_idempotent "$S/run2.log" monitoring
 
 # EC2 discovery: rendered for the region and tags, checked by promtool
-# (which does not call AWS).
-mkdir -p "$S/ec2/etc/default"
-play "$S/ec2.log" -i "$S/inventory.yml" monitoring.yml \
-    -e "monitoring_config_dir=$S/ec2 monitoring_default_dir=$S/ec2/etc/default" \
-    -e monitoring_discovery=ec2 -e monitoring_ec2_region=eu-west-1 \
-    -e '{"monitoring_ec2_tag_filters": {"Role": "frontend", "Project": "vstream"}}' ||
-    not_ok "monitoring: the ec2 run failed"
-check "monitoring: promtool check config accepts the ec2 rendering" \
-    sh -c "promtool check config '$S/ec2/prometheus.yml' >/dev/null"
-check "monitoring: ec2_sd_configs in the region, by tags, relabelled to the private IP" \
+# (which does not call AWS).  Two tokens: a discovery for each, limited to
+# its frontend's address; one token on both: one discovery of every tagged
+# frontend.
+ec2() {   # ec2 DIR EXTRA-VARS...
+    local dir=$1; shift
+    mkdir -p "$dir/etc/default"
+    play "$dir.log" -i "$S/inventory.yml" monitoring.yml \
+        -e "monitoring_config_dir=$dir monitoring_default_dir=$dir/etc/default" \
+        -e monitoring_discovery=ec2 -e monitoring_ec2_region=eu-west-1 \
+        -e '{"monitoring_ec2_tag_filters": {"Role": "frontend", "Project": "vstream"}}' "$@" ||
+        not_ok "monitoring: the ec2 run failed ($dir)"
+    check "monitoring: promtool check config accepts the ec2 rendering ($(basename "$dir"))" \
+        sh -c "promtool check config '$dir/prometheus.yml' >/dev/null"
+}
+ec2 "$S/ec2"
+check "monitoring: ec2_sd_configs in the region, by tags, relabelled to the private IP, one per token" \
     test "$(grep -c 'region: "eu-west-1"' "$S/ec2/prometheus.yml")" = 2 -a \
          "$(grep -c 'name: "tag:Project"' "$S/ec2/prometheus.yml")" = 2 -a \
-         "$(grep -c "replacement: '\${1}:$https_port'" "$S/ec2/prometheus.yml")" = 2
+         "$(grep -c "replacement: '\${1}:$https_port'" "$S/ec2/prometheus.yml")" = 2 -a \
+         "$(grep -A1 'name: private-ip-address' "$S/ec2/prometheus.yml" | grep -c 'values: \["127.0.0.[12]"\]')" = 2
+one=$(printf '{"name": "%s", "address": "%s", "token_file": "%s", "cert_file": "%s"}' \
+    fe1 127.0.0.1 "$S/fe1/admin.token" "$S/fe1/tls/selfsigned.crt")
+two=$(printf '{"name": "%s", "address": "%s", "token_file": "%s", "cert_file": "%s"}' \
+    fe2 127.0.0.2 "$S/fe1/admin.token" "$S/fe2/tls/selfsigned.crt")
+ec2 "$S/ec2-shared" -e "{\"monitoring_frontends\": [$one, $two]}"
+check "monitoring: one token on every frontend: one ec2 discovery of all, no address filter" \
+    test "$(grep -c 'job_name: vstream' "$S/ec2-shared/prometheus.yml")" = 1 -a \
+         "$(grep -c 'region: "eu-west-1"' "$S/ec2-shared/prometheus.yml")" = 1 -a \
+         -z "$(grep private-ip-address "$S/ec2-shared/prometheus.yml")"
 
 # Not Debian 12: one line, nothing changed.
 if play "$S/ubuntu.log" -i "$S/inventory.yml" monitoring.yml \
