@@ -44,6 +44,7 @@ host() {
       nginx_pid_file: $S/$1/nginx.pid
       nginx_web_root: $S/$1/www
       nginx_admin_token_file: $S/$1/admin.token
+      nginx_ingest_secret_file: $S/$1/ingest.key
 HOST
 }
 {
@@ -68,7 +69,7 @@ HOST
 } >"$S/inventory.yml"
 for h in a b single alone; do
     mkdir -p "$S/$h/hls" "$S/$h/log"
-    (umask 077; echo "tok-$h" >"$S/$h/admin.token")
+    (umask 077; echo "tok-$h" >"$S/$h/admin.token"; openssl rand -hex 32 >"$S/$h/ingest.key")
 done
 cat >"$S/render.yml" <<'PLAY'
 - name: The nginx role's checks and template, several frontends
@@ -91,7 +92,7 @@ ANSIBLE_ROLES_PATH=$adir/roles play "$S/run.log" -i "$S/inventory.yml" -e scratc
     "$S/render.yml" 2>/dev/null
 for h in bad_peer no_addr; do
     check "peers: the role refuses $h" \
-        grep -qE "^(fatal|failed): \[$h\].*nginx_peers must list IPv4 addresses" "$S/run.log"
+        sh -c "grep -A8 -E '^(fatal|failed): \[$h\]' '$S/run.log' | grep -q 'nginx_peers must list IPv4 addresses'"
 done
 for h in a b single alone; do
     check "peers: $h rendered" test -s "$S/$h/nginx.conf"
@@ -142,4 +143,28 @@ if $vstream; then
         sh -c "! grep -hE '\[(alert|emerg|crit)\]' '$S/a/log/error.log' '$S/b/log/error.log'"
 fi
 
+
+# One ingest secret for the fleet (a load balancer may hand the streamer's
+# publisher to any frontend), one admin token each: the role's secrets
+# tasks for a and b with their own paths.
+cat >"$S/secrets.yml" <<'PLAY'
+- name: The nginx role's secrets, two frontends
+  hosts: a,b
+  gather_facts: false
+  tasks:
+    - name: The admin token and the ingest secret
+      ansible.builtin.include_role:
+        name: nginx
+        tasks_from: secrets
+PLAY
+rm -f "$S"/a/admin.token "$S"/b/admin.token
+cmp -s "$S/a/ingest.key" "$S/b/ingest.key" && not_ok "peers: a and b start with different ingest secrets"
+ANSIBLE_ROLES_PATH=$adir/roles play "$S/secrets.log" -i "$S/inventory.yml" \
+    -e nginx_vstream_enabled=true "$S/secrets.yml" || not_ok "peers: the secrets tasks ran"
+check "peers: one ingest secret for the fleet (a's and b's are the same, 64 hex digits)" \
+    sh -c "cmp -s '$S/a/ingest.key' '$S/b/ingest.key' && grep -qxE '[0-9a-f]{64}' '$S/a/ingest.key'"
+check "peers: each frontend its own admin token" \
+    sh -c "test -s '$S/a/admin.token' && ! cmp -s '$S/a/admin.token' '$S/b/admin.token'"
+check "peers: the secrets are root's, 0600" \
+    test "$(stat -c '%U %a' "$S/b/ingest.key" "$S/b/admin.token" | sort -u)" = "root 600"
 finish
