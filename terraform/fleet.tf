@@ -6,7 +6,14 @@
 # self-signed certificates: the ALB does not check them).  domain_name points
 # at the ALB.  An ALB needs two zones: az_count >= 2.
 
-# The load balancers' groups, and with one frontend behind CloudFront a
+# The port the frontends answer each other's HLS requests on (the nginx
+# role's nginx_peer_port; the inventory passes it as hls_peer_port).
+locals {
+  hls_peer_port = 8081
+}
+
+# The load balancers' groups, the group the frontends share for HLS between
+# them, and with one frontend behind CloudFront a
 # group holding only the origin-facing prefix list: the list counts as about
 # 55 rules against the 60 a group may hold, so it does not share one.
 locals {
@@ -14,6 +21,7 @@ locals {
     local.fleet ? {
       ingest-lb = "RTMP from the streamer to the frontends"
       https-lb  = "HTTPS from viewers or CloudFront to the frontends"
+      hls-peers = "HLS between the frontends (a local miss asks the others)"
     } : {},
     local.cdn_on && !local.fleet ? { cloudfront-origin = "HTTPS from CloudFront to the frontend" } : {},
   )
@@ -52,6 +60,12 @@ locals {
       http-in = { sg = aws_security_group.edge["https-lb"].id, ingress = true, description = "HTTP from anywhere (redirect)", port = 80, peer_sg = null, cidr = local.anywhere, prefix_list = null }
     },
     { for i, f in module.frontend : "https-out-frontend${i + 1}" => { sg = aws_security_group.edge["https-lb"].id, ingress = false, description = "HTTPS and health checks to frontend ${i + 1}", port = 443, peer_sg = f.security_group_id, cidr = null, prefix_list = null } },
+    # every frontend holds this group too: plain HTTP on the private
+    # network, to and from the group itself, on the peers' port only
+    {
+      peers-in  = { sg = aws_security_group.edge["hls-peers"].id, ingress = true, description = "HLS from the other frontends", port = local.hls_peer_port, peer_sg = aws_security_group.edge["hls-peers"].id, cidr = null, prefix_list = null }
+      peers-out = { sg = aws_security_group.edge["hls-peers"].id, ingress = false, description = "HLS to the other frontends", port = local.hls_peer_port, peer_sg = aws_security_group.edge["hls-peers"].id, cidr = null, prefix_list = null }
+    },
   ) : {}
 }
 

@@ -185,9 +185,12 @@ module "frontend" {
   # Prometheus finds the frontends by this tag (ec2_sd_configs).
   tags = { VstreamRole = "frontend" }
 
-  internet_gateway_id           = module.network.internet_gateway_id
-  additional_security_group_ids = local.cdn_on && !local.fleet ? [aws_security_group.edge["cloudfront-origin"].id] : []
-  iam_instance_profile          = var.recordings_bucket_enabled ? module.recordings[0].instance_profile_name : null
+  internet_gateway_id = module.network.internet_gateway_id
+  additional_security_group_ids = (
+    local.cdn_on && !local.fleet ? [aws_security_group.edge["cloudfront-origin"].id] :
+    local.fleet ? [aws_security_group.edge["hls-peers"].id] : []
+  )
+  iam_instance_profile = var.recordings_bucket_enabled ? module.recordings[0].instance_profile_name : null
 
   rules = {
     ingress = merge(
@@ -272,6 +275,7 @@ module "inventory" {
     private_subnet_cidrs = module.network.private_subnet_cidrs
     frontend_tag         = { VstreamRole = "frontend" }
     frontend_behind_lb   = local.fleet
+    hls_peer_port        = local.hls_peer_port
     cdn_enabled          = local.cdn_on
     cdn_domain_name      = local.cdn_on ? module.cdn[0].domain_name : ""
     rtmps_port           = var.rtmps_port

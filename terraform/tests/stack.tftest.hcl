@@ -192,6 +192,12 @@ override_resource {
 }
 
 override_resource {
+  target          = aws_security_group.edge["hls-peers"]
+  override_during = plan
+  values          = { id = "sg-03b0000000000003b" }
+}
+
+override_resource {
   target          = aws_security_group.edge["cloudfront-origin"]
   override_during = plan
   values          = { id = "sg-0cf000000000000cf" }
@@ -260,7 +266,19 @@ override_resource {
 override_resource {
   target          = module.bastion.aws_instance.this
   override_during = plan
-  values          = { public_ip = "203.0.113.20", primary_network_interface_id = "eni-0b00000000000000b" }
+  values          = { id = "i-0b00000000000000b", public_ip = "203.0.113.20", primary_network_interface_id = "eni-0b00000000000000b" }
+}
+
+override_resource {
+  target          = module.streamer.aws_instance.this
+  override_during = plan
+  values          = { id = "i-0c00000000000000c" }
+}
+
+override_resource {
+  target          = module.monitoring[0].aws_instance.this
+  override_during = plan
+  values          = { id = "i-0d00000000000000d" }
 }
 
 override_resource {
@@ -459,6 +477,7 @@ run "defaults" {
       aws_region           = "eu-west-1"
       frontend_tag         = { VstreamRole = "frontend" }
       frontend_behind_lb   = false
+      hls_peer_port        = 8081
       cdn_enabled          = false
       cdn_domain_name      = ""
       rtmps_port           = 1936
@@ -473,9 +492,9 @@ run "defaults" {
     condition = yamldecode(output.ansible_inventory).all.children.streamer.hosts.streamer == {
       ansible_host            = "10.0.2.30"
       private_ip              = "10.0.2.30"
-      ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20"
+      ansible_ssh_common_args = "-o ProxyCommand=\"ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-0b00000000000000b -W %h:%p admin@203.0.113.20\" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-0c00000000000000c"
     }
-    error_message = "The streamer is reached at its private address through the bastion."
+    error_message = "The streamer is reached at its private address through the bastion, its host key kept under its instance id."
   }
   assert {
     condition     = yamldecode(output.ansible_inventory).all.children.frontend.hosts.frontend.ansible_host == "203.0.113.10" && yamldecode(output.ansible_inventory).all.children.bastion.hosts.bastion.ansible_host == "203.0.113.20"
@@ -720,7 +739,7 @@ run "cdn_alias_monitoring_host_rtmps_flow_logs" {
   }
   assert {
     condition = yamldecode(output.ansible_inventory).all.children.monitoring.hosts == {
-      monitoring = { ansible_host = "10.0.2.40", private_ip = "10.0.2.40", ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20" }
+      monitoring = { ansible_host = "10.0.2.40", private_ip = "10.0.2.40", ansible_ssh_common_args = "-o ProxyCommand=\"ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-0b00000000000000b -W %h:%p admin@203.0.113.20\" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-0d00000000000000d" }
     } && yamldecode(output.ansible_inventory).all.vars.ingest_public_cidrs == ["198.51.100.0/24", "203.0.113.7/32"]
     error_message = "The inventory's monitoring group is the monitoring host; the RTMPS sources go to the roles."
   }
@@ -749,8 +768,8 @@ run "three_frontends_cdn" {
     error_message = "Three frontends, alternating zones, at host numbers 10, 11, 12."
   }
   assert {
-    condition     = !contains(keys(aws_security_group.edge), "cloudfront-origin") && alltrue([for i, m in module.frontend : m.hardening.security_group_ids == toset([["sg-0f00000000000000f", "sg-0f10000000000000f", "sg-0f20000000000000f"][i]])])
-    error_message = "Behind the ALB the frontends are only in their own groups (CloudFront reaches the ALB)."
+    condition     = !contains(keys(aws_security_group.edge), "cloudfront-origin") && alltrue([for i, m in module.frontend : m.hardening.security_group_ids == toset([["sg-0f00000000000000f", "sg-0f10000000000000f", "sg-0f20000000000000f"][i], "sg-03b0000000000003b"])])
+    error_message = "Behind the ALB the frontends are in their own groups and the HLS peers' group only (CloudFront reaches the ALB)."
   }
   # Ingest: an internal NLB on TCP 1935, instance targets keeping the
   # client's address, one attachment per frontend.
@@ -804,8 +823,10 @@ run "three_frontends_cdn" {
       https-out-frontend1       = "sg-02b0000000000002b tcp 443-443 sg-0f00000000000000f"
       https-out-frontend2       = "sg-02b0000000000002b tcp 443-443 sg-0f10000000000000f"
       https-out-frontend3       = "sg-02b0000000000002b tcp 443-443 sg-0f20000000000000f"
+      peers-in                  = "sg-03b0000000000003b tcp 8081-8081 sg-03b0000000000003b"
+      peers-out                 = "sg-03b0000000000003b tcp 8081-8081 sg-03b0000000000003b"
     }
-    error_message = "Load balancers: NLB RTMP from the streamer to each frontend; ALB 443 from CloudFront to each frontend; nothing else."
+    error_message = "Load balancers: NLB RTMP from the streamer to each frontend; ALB 443 from CloudFront to each frontend; the frontends' HLS to each other on 8081; nothing else."
   }
   assert {
     condition = alltrue([
@@ -839,7 +860,7 @@ run "three_frontends_cdn" {
       yamldecode(output.ansible_inventory).all.vars.frontend_behind_lb &&
       keys(yamldecode(output.ansible_inventory).all.children.frontend.hosts) == ["frontend1", "frontend2", "frontend3"] &&
       yamldecode(output.ansible_inventory).all.children.frontend.hosts.frontend2 == {
-        ansible_host = "203.0.113.11", private_ip = "10.0.3.11", ansible_ssh_common_args = "-o ProxyJump=admin@203.0.113.20 -o HostName=10.0.3.11"
+        ansible_host = "203.0.113.11", private_ip = "10.0.3.11", ansible_ssh_common_args = "-o ProxyCommand=\"ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-0b00000000000000b -W %h:%p admin@203.0.113.20\" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-0f10000000000000f -o HostName=10.0.3.11"
       }
     )
     error_message = "The inventory lists frontend1..3 with their private addresses, the NLB as ingest_host and every frontend as a peer."
@@ -878,9 +899,22 @@ run "three_frontends_no_cdn" {
     condition = (
       aws_vpc_security_group_ingress_rule.lb["https-in"].cidr_ipv4 == "0.0.0.0/0" && aws_vpc_security_group_ingress_rule.lb["https-in"].prefix_list_id == null &&
       aws_vpc_security_group_ingress_rule.lb["http-in"].from_port == 80 && aws_vpc_security_group_ingress_rule.lb["http-in"].cidr_ipv4 == "0.0.0.0/0" &&
-      length(aws_vpc_security_group_ingress_rule.lb) == 3
+      length(aws_vpc_security_group_ingress_rule.lb) == 4
     )
     error_message = "Without the CDN the ALB takes 443 and 80 (redirect) from anywhere."
+  }
+  assert {
+    condition = (
+      aws_vpc_security_group_ingress_rule.lb["peers-in"].security_group_id == "sg-03b0000000000003b" &&
+      aws_vpc_security_group_ingress_rule.lb["peers-in"].referenced_security_group_id == "sg-03b0000000000003b" &&
+      aws_vpc_security_group_ingress_rule.lb["peers-in"].from_port == 8081 && aws_vpc_security_group_ingress_rule.lb["peers-in"].to_port == 8081 &&
+      aws_vpc_security_group_egress_rule.lb["peers-out"].security_group_id == "sg-03b0000000000003b" &&
+      aws_vpc_security_group_egress_rule.lb["peers-out"].referenced_security_group_id == "sg-03b0000000000003b" &&
+      aws_vpc_security_group_egress_rule.lb["peers-out"].from_port == 8081 && aws_vpc_security_group_egress_rule.lb["peers-out"].to_port == 8081 &&
+      alltrue([for m in module.frontend : contains(m.hardening.security_group_ids, "sg-03b0000000000003b")]) &&
+      yamldecode(output.ansible_inventory).all.vars.hls_peer_port == 8081
+    )
+    error_message = "The frontends share a group that lets them ask each other for HLS on 8081 (nginx_peer_port), and nothing else."
   }
   assert {
     condition     = aws_lb_listener.http[0].port == 80 && aws_lb_listener.http[0].default_action[0].type == "redirect" && aws_lb_listener.http[0].default_action[0].redirect[0].protocol == "HTTPS"
