@@ -86,7 +86,7 @@ sub try_publish {
 
 # ---- bad input ---------------------------------------------------------------
 
-my $t0 = doc('/status')->{totals};
+my $tot0 = doc('/status')->{totals};
 for my $s ('0', '-5', 'abc', '2592001', '', '10s', '1e3', '99999999999999999999') {
     my $r = req('PUT', "/bans/live/x?seconds=$s");
     is($r->{status}, 400, "PUT seconds=\"$s\": 400");
@@ -107,10 +107,10 @@ is(req('PUT', '/bans/live/..?seconds=5')->{status}, 404, 'a name that could neve
 is(req('GET', '/bans', noauth => 1)->{status}, 401, 'GET bans without the token: 401');
 is(req('PUT', '/bans/live/x?seconds=5', noauth => 1)->{status}, 401, 'PUT without the token: 401');
 is(req('DELETE', '/bans/live/x', noauth => 1)->{status}, 401, 'DELETE without the token: 401');
-my $t1 = doc('/status')->{totals};
-is($t1->{admin_bad_requests} - $t0->{admin_bad_requests}, 13, 'each 400 is counted (admin_bad_requests)');
-is($t1->{admin_not_found} - $t0->{admin_not_found}, 2, 'each 404 (admin_not_found)');
-is($t1->{admin_rejected} - $t0->{admin_rejected}, 5, 'each 401 and 405 (admin_rejected)');
+my $tot1 = doc('/status')->{totals};
+is($tot1->{admin_bad_requests} - $tot0->{admin_bad_requests}, 13, 'each 400 is counted (admin_bad_requests)');
+is($tot1->{admin_not_found} - $tot0->{admin_not_found}, 2, 'each 404 (admin_not_found)');
+is($tot1->{admin_rejected} - $tot0->{admin_rejected}, 5, 'each 401 and 405 (admin_rejected)');
 is_deeply([bans()], [], 'nothing was banned by the bad requests');
 is(req('DELETE', '/streams/live/x?ban=60')->{status}, 404, 'a ban by drop of a name not live: 404');
 is_deeply([bans()], [], '... and no ban is left behind');
