@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
 [ "$(id -u)" -eq 0 ] || { echo "ansible tests: run as root (namespaces, iptables)" >&2; exit 1; }
-"$top/deploy/deps.sh" base ansible monitoring || exit 1
+"$top/deploy/deps.sh" base ansible monitoring rtmps || exit 1
 
 passed=0 failed=0 skipped=0 broken=()
 mapfile -t before < <(ls -d /var/tmp/vstream-ansible.* 2>/dev/null)
