@@ -82,6 +82,19 @@ ngx_vstream_rec_api_handler(ngx_http_request_t *r, ngx_str_t *prefix)
                                       "no such resource");
     }
 
+    /* a hostile name or ID is refused whatever the method */
+
+    if (n >= 3
+        && (!vstream_m3u8_safe_name(part[1].data, part[1].len)
+            || !vstream_m3u8_safe_name(part[2].data, part[2].len)
+            || (n == 4
+                && !ngx_vstream_record_valid_id(part[3].data, part[3].len))))
+    {
+        return ngx_http_vstream_error(r, shm, NGX_HTTP_BAD_REQUEST,
+                                      "not a valid application, stream "
+                                      "or recording name");
+    }
+
     if (n == 4) {
         if (r->method != NGX_HTTP_DELETE) {
             if (ngx_http_vstream_header(r, "Allow", "DELETE") != NGX_OK) {

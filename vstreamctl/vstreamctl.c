@@ -32,13 +32,18 @@
 typedef enum {
     VSTREAMCTL_CMD_STATUS = 0,
     VSTREAMCTL_CMD_SIGN,
-    VSTREAMCTL_CMD_DROP
+    VSTREAMCTL_CMD_DROP,
+    VSTREAMCTL_CMD_RECORDINGS,
+    VSTREAMCTL_CMD_RM_RECORDING
 } vstreamctl_cmd_e;
 
 
 /* which commands an option belongs to: a bit per vstreamctl_cmd_e */
 #define VSTREAMCTL_FOR(cmd)  (1u << (cmd))
-#define VSTREAMCTL_FOR_ALL   0x7u
+#define VSTREAMCTL_FOR_ALL   0x1fu
+#define VSTREAMCTL_FOR_REC   (VSTREAMCTL_FOR(VSTREAMCTL_CMD_RECORDINGS)       \
+                              | VSTREAMCTL_FOR(VSTREAMCTL_CMD_RM_RECORDING))
+#define VSTREAMCTL_NCMDS     5
 
 
 typedef struct {
@@ -77,13 +82,15 @@ static int vstreamctl_unknown_option(char **argv, int optopt_char);
 static void vstreamctl_version(void);
 static int vstreamctl_status(vstreamctl_opts_t *opts);
 static int vstreamctl_drop(vstreamctl_opts_t *opts);
+static int vstreamctl_rec_command(vstreamctl_opts_t *opts);
 static int vstreamctl_sign_command(vstreamctl_opts_t *opts);
 static int vstreamctl_token_valid(const vstreamctl_buf_t *token);
 static int vstreamctl_admin_setup(vstreamctl_opts_t *opts, char **base,
     vstreamctl_buf_t *token, vstreamctl_http_conf_t *conf);
 
 
-static const char  *vstreamctl_commands[] = { "status", "sign", "drop" };
+static const char  *vstreamctl_commands[] = { "status", "sign", "drop",
+    "recordings", "rm-recording" };
 
 
 static const struct option  vstreamctl_options[] = {
@@ -107,10 +114,13 @@ static const struct {
     unsigned             commands;
 } vstreamctl_option_scope[] = {
     { VSTREAMCTL_OPT_URL, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS)
-                          | VSTREAMCTL_FOR(VSTREAMCTL_CMD_DROP) },
+                          | VSTREAMCTL_FOR(VSTREAMCTL_CMD_DROP)
+                          | VSTREAMCTL_FOR_REC },
     { VSTREAMCTL_OPT_TOKEN_FILE, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS)
-                                 | VSTREAMCTL_FOR(VSTREAMCTL_CMD_DROP) },
-    { VSTREAMCTL_OPT_JSON, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS) },
+                                 | VSTREAMCTL_FOR(VSTREAMCTL_CMD_DROP)
+                                 | VSTREAMCTL_FOR_REC },
+    { VSTREAMCTL_OPT_JSON, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS)
+                           | VSTREAMCTL_FOR(VSTREAMCTL_CMD_RECORDINGS) },
     { VSTREAMCTL_OPT_SECRET_FILE, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
     { VSTREAMCTL_OPT_TTL, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
     { VSTREAMCTL_OPT_BASE, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
@@ -130,6 +140,11 @@ static const char  vstreamctl_usage[] =
 "                      (BASE/STREAM?exp=EXP&sig=SIG with --base)\n"
 "  drop APP/STREAM [--url URL] [--token-file F]\n"
 "                      disconnect the publisher of a live stream\n"
+"  recordings [APP/STREAM] [--url URL] [--token-file F] [--json]\n"
+"                      list the recordings (a table), or print the\n"
+"                      admin API's document as received (--json)\n"
+"  rm-recording APP/STREAM/ID [--url URL] [--token-file F]\n"
+"                      delete a complete recording\n"
 "\n"
 "Options:\n"
 "  --url URL           admin API base (default " VSTREAMCTL_DEFAULT_URL ",\n"
@@ -175,6 +190,16 @@ main(int argc, char **argv)
 
     case VSTREAMCTL_CMD_SIGN:
         return vstreamctl_sign_command(&opts);
+
+    case VSTREAMCTL_CMD_RECORDINGS:
+    case VSTREAMCTL_CMD_RM_RECORDING:
+        rc = vstreamctl_http_init();
+        if (rc == VSTREAMCTL_OK) {
+            rc = vstreamctl_rec_command(&opts);
+            vstreamctl_http_cleanup();
+        }
+
+        return rc;
 
     case VSTREAMCTL_CMD_DROP:
         rc = vstreamctl_http_init();
@@ -338,13 +363,13 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
         return -1;
     }
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < VSTREAMCTL_NCMDS; i++) {
         if (strcmp(args[0], vstreamctl_commands[i]) == 0) {
             break;
         }
     }
 
-    if (i == 3) {
+    if (i == VSTREAMCTL_NCMDS) {
         vstreamctl_error("unknown command \"%s\": status, sign or drop "
                          "(see vstreamctl --help)", args[0]);
         return VSTREAMCTL_USAGE;
@@ -372,6 +397,11 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
             return VSTREAMCTL_USAGE;
         }
 
+        return VSTREAMCTL_OK;
+    }
+
+    if (opts->cmd == VSTREAMCTL_CMD_RECORDINGS && nargs <= 2) {
+        opts->target = (nargs == 2) ? args[1] : NULL;
         return VSTREAMCTL_OK;
     }
 
@@ -673,6 +703,35 @@ done:
     free(base);
     free(app);
     free(stream);
+
+    return rc;
+}
+
+
+/* recordings and rm-recording: vstreamctl_rec.c */
+
+static int
+vstreamctl_rec_command(vstreamctl_opts_t *opts)
+{
+    int                     rc;
+    char                   *base;
+    vstreamctl_buf_t        token;
+    vstreamctl_http_conf_t  conf;
+
+    rc = vstreamctl_admin_setup(opts, &base, &token, &conf);
+    if (rc != VSTREAMCTL_OK) {
+        return rc;
+    }
+
+    if (opts->cmd == VSTREAMCTL_CMD_RECORDINGS) {
+        rc = vstreamctl_recordings(&conf, base, opts->target, opts->json);
+
+    } else {
+        rc = vstreamctl_rm_recording(&conf, base, opts->target);
+    }
+
+    vstreamctl_secret_free(&token);
+    free(base);
 
     return rc;
 }

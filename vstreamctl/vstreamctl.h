@@ -74,6 +74,12 @@ void vstreamctl_http_refused(const char *shown,
 int vstreamctl_status_show(const char *shown, const vstreamctl_buf_t *body,
     int raw);
 
+/* vstreamctl_rec.c */
+int vstreamctl_recordings(const vstreamctl_http_conf_t *conf,
+    const char *base, const char *target, int raw);
+int vstreamctl_rm_recording(const vstreamctl_http_conf_t *conf,
+    const char *base, const char *target);
+
 /* vstreamctl_sign.c */
 int vstreamctl_sign(const vstreamctl_buf_t *secret, const char *app,
     const char *stream, long long exp, char *sig, size_t size);
