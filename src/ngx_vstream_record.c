@@ -81,7 +81,7 @@ struct ngx_vstream_rec_s {
     unsigned                    pending:1; /* the playlist has more */
     unsigned                    dirty:1;   /* index and info to write */
     unsigned                    gap:1;     /* a segment was lost */
-    unsigned                    failing:1;
+    unsigned                    unsaved:1; /* the last save failed */
     unsigned                    logged:1;
     unsigned                    complete:1;
 };
@@ -504,7 +504,12 @@ ngx_vstream_record_tick(ngx_vstream_rec_t *rec, ngx_uint_t *budget)
 
     ngx_vstream_record_read(rec, budget);
 
-    if (rec->dirty && *budget) {
+    /* a save that failed (a full disk) is retried now and then */
+
+    if (rec->dirty && *budget
+        && (!rec->unsaved
+            || ngx_vstream_record_ticks % NGX_VSTREAM_RECORD_MAINTAIN == 0))
+    {
         (*budget)--;
         (void) ngx_vstream_record_save(rec);
     }
@@ -900,13 +905,14 @@ ngx_vstream_record_save(ngx_vstream_rec_t *rec)
     }
 
     if (rc != NGX_OK) {
+        rec->unsaved = 1;
         ngx_vstream_record_failed(rec, err, "index or info not written",
                                   rec->dir);
         return NGX_ERROR;
     }
 
     rec->dirty = 0;
-    rec->failing = 0;
+    rec->unsaved = 0;
 
     return NGX_OK;
 }
@@ -975,12 +981,6 @@ ngx_vstream_record_failed(ngx_vstream_rec_t *rec, ngx_err_t err,
     const char *what, u_char *file)
 {
     ngx_vstream_shm_t  *shm;
-
-    if (rec->failing && rec->logged) {
-        return;
-    }
-
-    rec->failing = 1;
 
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
     ngx_vstream_shm_app_count(shm, &rec->conf->app,
