@@ -47,7 +47,7 @@ http {
         listen 127.0.0.1:%%PORT_HTTP%%;
         location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }
         location /rec/ {
-            alias %%PREFIX%%/rec/live/;
+            alias %%PREFIX%%/rec/;
             types {
                 application/vnd.apple.mpegurl m3u8;
                 video/mp2t ts;
@@ -164,9 +164,9 @@ ok(abs($probe - 20) <= $target, "ffprobe: $probe s, within one segment ($target 
 ok(abs($rec->{duration_s} - 20) <= $target, "duration_s $rec->{duration_s} within one segment of 20 s");
 
 # served as static HLS
-$r = $t->get("/rec/cam1/$id/index.m3u8");
+$r = $t->get($rec->{playlist});
 is($r->{status}, 200, 'the index is served under /rec/');
-$r = $t->get("/rec/cam1/$id/$segs[0]");
+$r = $t->get("/rec/live/cam1/$id/$segs[0]");
 is($r->{status}, 200, 'a segment too');
 like($r->{headers}{'cache-control'} // '', qr/immutable/, 'with a long cache lifetime');
 
