@@ -176,14 +176,6 @@ ngx_vstream_rec_api_list(ngx_http_request_t *r, ngx_str_t *app,
     }
 
     if (app) {
-        if (!vstream_m3u8_safe_name(app->data, app->len)
-            || !vstream_m3u8_safe_name(name->data, name->len))
-        {
-            return ngx_http_vstream_error(r, shm, NGX_HTTP_BAD_REQUEST,
-                                          "not a valid application or "
-                                          "stream name");
-        }
-
         rc = ngx_vstream_record_conf((ngx_cycle_t *) ngx_cycle, app);
 
         if (rc == NULL) {
@@ -227,14 +219,6 @@ ngx_vstream_rec_api_delete(ngx_http_request_t *r, ngx_str_t *app,
     ngx_vstream_record_conf_t  *rcf;
 
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
-
-    if (!vstream_m3u8_safe_name(app->data, app->len)
-        || !vstream_m3u8_safe_name(name->data, name->len)
-        || !ngx_vstream_record_valid_id(id->data, id->len))
-    {
-        return ngx_http_vstream_error(r, shm, NGX_HTTP_BAD_REQUEST,
-                                      "not a valid recording");
-    }
 
     rcf = ngx_vstream_record_conf((ngx_cycle_t *) ngx_cycle, app);
 

@@ -60,7 +60,8 @@ struct ngx_vstream_rec_s {
     time_t                      started_at;
     uint64_t                    started_ms;
 
-    /* the version of the live playlist last read */
+    /* the live playlist: its path once found, the version last read */
+    u_char                     *playlist;
     dev_t                       dev;
     ino_t                       ino;
     time_t                      mtime;
@@ -106,6 +107,10 @@ static void ngx_vstream_record_read(ngx_vstream_rec_t *rec,
     ngx_uint_t *budget);
 static ngx_fd_t ngx_vstream_record_playlist(ngx_vstream_rec_t *rec,
     ngx_fd_t hls, ngx_fd_t *segdir);
+static void ngx_vstream_record_found(ngx_vstream_rec_t *rec,
+    ngx_uint_t nested);
+static ngx_uint_t ngx_vstream_record_changed(ngx_vstream_rec_t *rec,
+    ngx_file_info_t *fi);
 static int ngx_vstream_record_segment(void *data, const unsigned char *uri,
     size_t len, uint32_t duration_ms);
 static ngx_int_t ngx_vstream_record_append(ngx_vstream_rec_t *rec,
@@ -128,8 +133,6 @@ static void ngx_vstream_record_maintain_app(ngx_vstream_record_conf_t *rc,
     ngx_pool_t *pool, ngx_log_t *log);
 static int ngx_libc_cdecl ngx_vstream_record_cmp(const void *one,
     const void *two);
-static ngx_int_t ngx_vstream_record_valid_path(ngx_vstream_record_conf_t *rc,
-    ngx_str_t *name, u_char *id, size_t id_len);
 
 
 static ngx_uint_t  ngx_vstream_record_ticks;
@@ -542,6 +545,10 @@ ngx_vstream_record_finish(ngx_vstream_rec_t *rec)
         ngx_free(rec->body);
     }
 
+    if (rec->playlist) {
+        ngx_free(rec->playlist);
+    }
+
     ngx_free(rec);
 }
 
@@ -557,11 +564,22 @@ ngx_vstream_record_read(ngx_vstream_rec_t *rec, ngx_uint_t *budget)
 {
     u_char                     *buf;
     ssize_t                     n;
+    size_t                      size;
     ngx_fd_t                    hls, fd, segdir, recdir;
     ngx_err_t                   err;
     vstream_m3u8_t              pl;
     ngx_file_info_t             fi;
     ngx_vstream_record_walk_t   walk;
+
+    /* most ticks: one lstat() says the playlist did not change */
+
+    if (rec->playlist && !rec->pending
+        && ngx_file_at_info(AT_FDCWD, rec->playlist, &fi, AT_SYMLINK_NOFOLLOW)
+           == 0
+        && !ngx_vstream_record_changed(rec, &fi))
+    {
+        return;
+    }
 
     hls = ngx_open_file(rec->conf->hls_path.data, NGX_FILE_SEARCH,
                         NGX_FILE_OPEN, 0);
@@ -585,21 +603,18 @@ ngx_vstream_record_read(ngx_vstream_rec_t *rec, ngx_uint_t *budget)
         goto done;
     }
 
-    if (!rec->pending
-        && rec->dev == fi.st_dev && rec->ino == fi.st_ino
-        && rec->mtime == fi.st_mtim.tv_sec
-        && rec->mtime_ns == fi.st_mtim.tv_nsec
-        && rec->size == ngx_file_size(&fi))
-    {
+    if (!rec->pending && !ngx_vstream_record_changed(rec, &fi)) {
         goto done;
     }
 
-    buf = ngx_alloc(NGX_VSTREAM_RECORD_PLAYLIST_MAX, rec->log);
+    size = ngx_min(ngx_file_size(&fi), NGX_VSTREAM_RECORD_PLAYLIST_MAX);
+
+    buf = ngx_alloc(size + 1, rec->log);
     if (buf == NULL) {
         goto done;
     }
 
-    n = ngx_read_fd(fd, buf, NGX_VSTREAM_RECORD_PLAYLIST_MAX);
+    n = ngx_read_fd(fd, buf, size);
 
     if (n < 0) {
         ngx_vstream_record_failed(rec, ngx_errno, "live playlist unreadable",
@@ -684,6 +699,7 @@ ngx_vstream_record_playlist(ngx_vstream_rec_t *rec, ngx_fd_t hls,
                          NGX_FILE_OPEN, 0);
 
     if (fd != NGX_INVALID_FILE) {
+        ngx_vstream_record_found(rec, 0);
         return fd;
     }
 
@@ -706,8 +722,40 @@ ngx_vstream_record_playlist(ngx_vstream_rec_t *rec, ngx_fd_t hls,
     }
 
     *segdir = dir;
+    ngx_vstream_record_found(rec, 1);
 
     return fd;
+}
+
+
+/* PATH/NAME.m3u8 or PATH/NAME/index.m3u8, for the lstat() of later ticks */
+
+static void
+ngx_vstream_record_found(ngx_vstream_rec_t *rec, ngx_uint_t nested)
+{
+    if (rec->playlist) {
+        return;
+    }
+
+    rec->playlist = ngx_alloc(rec->conf->hls_path.len + rec->name.len
+                              + sizeof("//index.m3u8"), rec->log);
+    if (rec->playlist == NULL) {
+        return;
+    }
+
+    (void) ngx_sprintf(rec->playlist, nested ? "%V/%V/index.m3u8%Z"
+                                             : "%V/%V.m3u8%Z",
+                       &rec->conf->hls_path, &rec->name);
+}
+
+
+static ngx_uint_t
+ngx_vstream_record_changed(ngx_vstream_rec_t *rec, ngx_file_info_t *fi)
+{
+    return rec->dev != fi->st_dev || rec->ino != fi->st_ino
+           || rec->mtime != fi->st_mtim.tv_sec
+           || rec->mtime_ns != fi->st_mtim.tv_nsec
+           || rec->size != ngx_file_size(fi);
 }
 
 
@@ -1223,20 +1271,6 @@ ngx_vstream_record_read_info(u_char *dir, size_t dir_len,
 }
 
 
-static ngx_int_t
-ngx_vstream_record_valid_path(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
-    u_char *id, size_t id_len)
-{
-    if (!vstream_m3u8_safe_name(name->data, name->len)
-        || !ngx_vstream_record_valid_id(id, id_len))
-    {
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
-
 /*
  * DELETE: NGX_OK when removed, NGX_DECLINED when there is none, NGX_BUSY
  * while it is recorded
@@ -1249,7 +1283,11 @@ ngx_vstream_record_remove(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
     u_char                    dir[NGX_VSTREAM_RECORD_DIR_LEN], *p;
     ngx_vstream_recording_t   r;
 
-    if (ngx_vstream_record_valid_path(rc, name, id->data, id->len) != NGX_OK) {
+    /* the API refused the others already: this never builds a path */
+
+    if (!vstream_m3u8_safe_name(name->data, name->len)
+        || !ngx_vstream_record_valid_id(id->data, id->len))
+    {
         return NGX_DECLINED;
     }
 
