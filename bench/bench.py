@@ -393,7 +393,7 @@ def bench_ingest(args, have_module):
     return res
 
 
-def perf_share(args, ng):
+def perf_share(args, ng, streams=None, flood_args=None):
     """Share of the worker's CPU samples inside the module's own code
     during one more ingest run: its direct cost, free of the machine's
     noise (software clock sampling; needs no hardware counters)."""
@@ -405,8 +405,8 @@ def perf_share(args, ng):
                            stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    flood_run(ng, args.ingest_streams, '--rate', 0,
-              '--loops', args.ingest_loops)
+    flood_run(ng, streams or args.ingest_streams,
+              *(flood_args or ('--rate', 0, '--loops', args.ingest_loops)))
     rec.send_signal(signal.SIGINT)
     try:
         rec.wait(30)
@@ -488,6 +488,9 @@ def bench_record(args):
         m = re.search(rb'^vstream_record_failures_total\{app="live"\} (\d+)',
                       body, re.M)
         res['failures'] = int(m.group(1)) if m else None
+        res['perf'] = perf_share(args, sides['on'], args.record_streams,
+                                 ('--rate', 1, '--duration',
+                                  args.record_seconds))
     finally:
         for ng in sides.values():
             ng.stop()
@@ -1049,6 +1052,10 @@ def table(report):
         add('  recorded: %s recordings (%s complete), %s segments, %s '
             'failures' % (rec.get('recordings'), rec.get('complete'),
                           rec.get('segments'), rec.get('failures')))
+        if rec.get('perf'):
+            add('  %-30s %7.2f%%    of the worker\'s CPU samples, recording '
+                'on (perf, cpu-clock)' % ('in the module\'s own code',
+                                          rec['perf']['module_pct']))
     hls = report.get('hls')
     if hls:
         add('hls: static playlist + 64 KiB segments, 2 workers, wrk -t2 -c%d '

@@ -60,8 +60,10 @@ struct ngx_vstream_rec_s {
     time_t                      started_at;
     uint64_t                    started_ms;
 
-    /* the live playlist: its path once found, the version last read */
-    u_char                     *playlist;
+    /* the live playlist: where, and the version last read */
+    ngx_fd_t                    segdir;
+    ngx_fd_t                    recdir;
+    u_char                      leaf[NGX_VSTREAM_NAME_MAX + sizeof(".m3u8")];
     dev_t                       dev;
     ino_t                       ino;
     time_t                      mtime;
@@ -91,8 +93,6 @@ struct ngx_vstream_rec_s {
 typedef struct {
     ngx_vstream_rec_t          *rec;
     vstream_m3u8_t             *pl;
-    ngx_fd_t                    segdir;
-    ngx_fd_t                    recdir;
     uint64_t                    index;
     ngx_uint_t                  old;       /* the playlist predates it */
     ngx_uint_t                 *budget;
@@ -105,10 +105,7 @@ static ngx_int_t ngx_vstream_record_writable(ngx_conf_t *cf,
 static ngx_int_t ngx_vstream_record_mkdirs(ngx_vstream_rec_t *rec);
 static void ngx_vstream_record_read(ngx_vstream_rec_t *rec,
     ngx_uint_t *budget);
-static ngx_fd_t ngx_vstream_record_playlist(ngx_vstream_rec_t *rec,
-    ngx_fd_t hls, ngx_fd_t *segdir);
-static void ngx_vstream_record_found(ngx_vstream_rec_t *rec,
-    ngx_uint_t nested);
+static ngx_int_t ngx_vstream_record_find(ngx_vstream_rec_t *rec);
 static ngx_uint_t ngx_vstream_record_changed(ngx_vstream_rec_t *rec,
     ngx_file_info_t *fi);
 static int ngx_vstream_record_segment(void *data, const unsigned char *uri,
@@ -116,8 +113,8 @@ static int ngx_vstream_record_segment(void *data, const unsigned char *uri,
 static ngx_int_t ngx_vstream_record_append(ngx_vstream_rec_t *rec,
     u_char *name, size_t len, uint32_t duration_ms);
 static ngx_int_t ngx_vstream_record_save(ngx_vstream_rec_t *rec);
-static ngx_int_t ngx_vstream_record_replace(u_char *dir, size_t dir_len,
-    char *file, u_char *data, size_t len, ngx_err_t *err);
+static ngx_int_t ngx_vstream_record_replace(ngx_fd_t dir, char *file,
+    u_char *data, size_t len, ngx_err_t *err);
 static u_char *ngx_vstream_record_info_text(u_char *p, time_t started_at,
     uint64_t segments, uint64_t bytes, uint64_t duration_ms,
     ngx_uint_t complete);
@@ -402,6 +399,8 @@ ngx_vstream_record_start(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
 
     rec->conf = rc;
     rec->log = log;
+    rec->segdir = NGX_INVALID_FILE;
+    rec->recdir = NGX_INVALID_FILE;
     rec->name.data = (u_char *) rec + sizeof(ngx_vstream_rec_t);
     rec->name.len = name->len;
     ngx_memcpy(rec->name.data, name->data, name->len);
@@ -466,6 +465,13 @@ ngx_vstream_record_mkdirs(ngx_vstream_rec_t *rec)
         if (ngx_create_dir(rec->dir, 0755) != NGX_FILE_ERROR) {
             rec->dir_len = p - 1 - rec->dir;
             ngx_memcpy(rec->id, base + 1, p - base - 1);
+
+            rec->recdir = ngx_open_file(rec->dir, NGX_FILE_SEARCH,
+                                        NGX_FILE_OPEN, 0);
+            if (rec->recdir == NGX_INVALID_FILE) {
+                goto failed;
+            }
+
             rec->ready = 1;
             rec->dirty = 1;
 
@@ -545,8 +551,12 @@ ngx_vstream_record_finish(ngx_vstream_rec_t *rec)
         ngx_free(rec->body);
     }
 
-    if (rec->playlist) {
-        ngx_free(rec->playlist);
+    if (rec->segdir != NGX_INVALID_FILE) {
+        (void) ngx_close_file(rec->segdir);
+    }
+
+    if (rec->recdir != NGX_INVALID_FILE) {
+        (void) ngx_close_file(rec->recdir);
     }
 
     ngx_free(rec);
@@ -555,55 +565,53 @@ ngx_vstream_record_finish(ngx_vstream_rec_t *rec)
 
 /*
  * The live playlist, read again when it changed: its segments not seen yet
- * are linked, a few at a time.  Any failure here is retried at the next
- * tick; the live stream never notices.
+ * are linked, a few at a time.  The directories of the segments and of the
+ * recording stay open while it lasts: a tick whose playlist did not change
+ * costs one fstatat().  Any failure here is retried at the next tick; the
+ * live stream never notices.
  */
 
 static void
 ngx_vstream_record_read(ngx_vstream_rec_t *rec, ngx_uint_t *budget)
 {
     u_char                     *buf;
-    ssize_t                     n;
     size_t                      size;
-    ngx_fd_t                    hls, fd, segdir, recdir;
-    ngx_err_t                   err;
+    ssize_t                     n;
+    ngx_fd_t                    fd;
     vstream_m3u8_t              pl;
     ngx_file_info_t             fi;
     ngx_vstream_record_walk_t   walk;
 
-    /* most ticks: one lstat() says the playlist did not change */
-
-    if (rec->playlist && !rec->pending
-        && ngx_file_at_info(AT_FDCWD, rec->playlist, &fi, AT_SYMLINK_NOFOLLOW)
-           == 0
-        && !ngx_vstream_record_changed(rec, &fi))
+    if (rec->segdir == NGX_INVALID_FILE
+        && ngx_vstream_record_find(rec) != NGX_OK)
     {
         return;
     }
 
-    hls = ngx_open_file(rec->conf->hls_path.data, NGX_FILE_SEARCH,
-                        NGX_FILE_OPEN, 0);
-
-    if (hls == NGX_INVALID_FILE) {
-        /* no HLS directory before nginx-rtmp makes it */
+    if (ngx_file_at_info(rec->segdir, rec->leaf, &fi, AT_SYMLINK_NOFOLLOW)
+        == -1)
+    {
+        /* gone, or its directory made again: looked for at the next tick */
+        (void) ngx_close_file(rec->segdir);
+        rec->segdir = NGX_INVALID_FILE;
         return;
     }
 
-    segdir = hls;
-    buf = NULL;
-    recdir = NGX_INVALID_FILE;
+    if (!rec->pending && !ngx_vstream_record_changed(rec, &fi)) {
+        return;
+    }
 
-    fd = ngx_vstream_record_playlist(rec, hls, &segdir);
+    fd = ngx_openat_file(rec->segdir, rec->leaf,
+                         NGX_FILE_RDONLY|NGX_FILE_NONBLOCK|NGX_FILE_NOFOLLOW,
+                         NGX_FILE_OPEN, 0);
 
     if (fd == NGX_INVALID_FILE) {
-        goto done;
+        return;
     }
+
+    buf = NULL;
 
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
-        goto done;
-    }
-
-    if (!rec->pending && !ngx_vstream_record_changed(rec, &fi)) {
         goto done;
     }
 
@@ -622,18 +630,8 @@ ngx_vstream_record_read(ngx_vstream_rec_t *rec, ngx_uint_t *budget)
         goto done;
     }
 
-    recdir = ngx_open_file(rec->dir, NGX_FILE_SEARCH, NGX_FILE_OPEN, 0);
-
-    if (recdir == NGX_INVALID_FILE) {
-        err = ngx_errno;
-        ngx_vstream_record_failed(rec, err, "cannot be opened", rec->dir);
-        goto done;
-    }
-
     walk.rec = rec;
     walk.pl = &pl;
-    walk.segdir = segdir;
-    walk.recdir = recdir;
     walk.index = 0;
     walk.old = ((uint64_t) fi.st_mtim.tv_sec * 1000
                 + fi.st_mtim.tv_nsec / 1000000 < rec->started_ms);
@@ -667,85 +665,54 @@ done:
         ngx_free(buf);
     }
 
-    if (recdir != NGX_INVALID_FILE) {
-        (void) ngx_close_file(recdir);
-    }
-
-    if (fd != NGX_INVALID_FILE) {
-        (void) ngx_close_file(fd);
-    }
-
-    if (segdir != hls) {
-        (void) ngx_close_file(segdir);
-    }
-
-    (void) ngx_close_file(hls);
+    (void) ngx_close_file(fd);
 }
 
 
-/* NAME.m3u8, or NAME/index.m3u8 (hls_nested), never through a link */
+/*
+ * NAME.m3u8, or NAME/index.m3u8 (hls_nested), in the HLS directory; the
+ * directory holding it (and the segments) is kept open.  Never through a
+ * link below the configured directory.
+ */
 
-static ngx_fd_t
-ngx_vstream_record_playlist(ngx_vstream_rec_t *rec, ngx_fd_t hls,
-    ngx_fd_t *segdir)
+static ngx_int_t
+ngx_vstream_record_find(ngx_vstream_rec_t *rec)
 {
-    u_char    file[NGX_VSTREAM_NAME_MAX + sizeof(".m3u8")];
-    ngx_fd_t  fd, dir;
+    ngx_fd_t         hls, dir;
+    ngx_file_info_t  fi;
 
-    (void) ngx_sprintf(file, "%V.m3u8%Z", &rec->name);
+    hls = ngx_open_file(rec->conf->hls_path.data, NGX_FILE_SEARCH,
+                        NGX_FILE_OPEN, 0);
 
-    fd = ngx_openat_file(hls, file,
-                         NGX_FILE_RDONLY|NGX_FILE_NONBLOCK|NGX_FILE_NOFOLLOW,
-                         NGX_FILE_OPEN, 0);
-
-    if (fd != NGX_INVALID_FILE) {
-        ngx_vstream_record_found(rec, 0);
-        return fd;
+    if (hls == NGX_INVALID_FILE) {
+        /* no HLS directory before nginx-rtmp makes it */
+        return NGX_DECLINED;
     }
 
-    (void) ngx_sprintf(file, "%V%Z", &rec->name);
+    (void) ngx_sprintf(rec->leaf, "%V.m3u8%Z", &rec->name);
 
-    dir = ngx_openat_file(hls, file, NGX_FILE_SEARCH|NGX_FILE_NOFOLLOW,
+    if (ngx_file_at_info(hls, rec->leaf, &fi, AT_SYMLINK_NOFOLLOW) == 0) {
+        rec->segdir = hls;
+        return NGX_OK;
+    }
+
+    (void) ngx_sprintf(rec->leaf, "%V%Z", &rec->name);
+
+    dir = ngx_openat_file(hls, rec->leaf, NGX_FILE_SEARCH|NGX_FILE_NOFOLLOW,
                           NGX_FILE_OPEN, 0);
 
+    (void) ngx_close_file(hls);
+
     if (dir == NGX_INVALID_FILE) {
-        return NGX_INVALID_FILE;
+        return NGX_DECLINED;
     }
 
-    fd = ngx_openat_file(dir, (u_char *) "index.m3u8",
-                         NGX_FILE_RDONLY|NGX_FILE_NONBLOCK|NGX_FILE_NOFOLLOW,
-                         NGX_FILE_OPEN, 0);
+    (void) ngx_cpystrn(rec->leaf, (u_char *) "index.m3u8",
+                       sizeof("index.m3u8"));
 
-    if (fd == NGX_INVALID_FILE) {
-        (void) ngx_close_file(dir);
-        return NGX_INVALID_FILE;
-    }
+    rec->segdir = dir;
 
-    *segdir = dir;
-    ngx_vstream_record_found(rec, 1);
-
-    return fd;
-}
-
-
-/* PATH/NAME.m3u8 or PATH/NAME/index.m3u8, for the lstat() of later ticks */
-
-static void
-ngx_vstream_record_found(ngx_vstream_rec_t *rec, ngx_uint_t nested)
-{
-    if (rec->playlist) {
-        return;
-    }
-
-    rec->playlist = ngx_alloc(rec->conf->hls_path.len + rec->name.len
-                              + sizeof("//index.m3u8"), rec->log);
-    if (rec->playlist == NULL) {
-        return;
-    }
-
-    (void) ngx_sprintf(rec->playlist, nested ? "%V/%V/index.m3u8%Z"
-                                             : "%V/%V.m3u8%Z",
-                       &rec->conf->hls_path, &rec->name);
+    return NGX_OK;
 }
 
 
@@ -807,7 +774,7 @@ ngx_vstream_record_segment(void *data, const unsigned char *uri, size_t len,
     ngx_memcpy(name, uri, len);
     name[len] = '\0';
 
-    if (ngx_file_at_info(walk->segdir, name, &fi, AT_SYMLINK_NOFOLLOW) == -1
+    if (ngx_file_at_info(rec->segdir, name, &fi, AT_SYMLINK_NOFOLLOW) == -1
         || !ngx_is_file(&fi))
     {
         rec->gap = 1;
@@ -826,7 +793,7 @@ ngx_vstream_record_segment(void *data, const unsigned char *uri, size_t len,
     walk->linked++;
     (*walk->budget)--;
 
-    if (linkat(walk->segdir, (char *) name, walk->recdir, (char *) name, 0)
+    if (linkat(rec->segdir, (char *) name, rec->recdir, (char *) name, 0)
         == -1)
     {
         err = ngx_errno;
@@ -834,7 +801,7 @@ ngx_vstream_record_segment(void *data, const unsigned char *uri, size_t len,
         /* linked already: a tick that failed to save the index after it */
 
         if (err != NGX_EEXIST
-            || ngx_file_at_info(walk->recdir, name, &ri, AT_SYMLINK_NOFOLLOW)
+            || ngx_file_at_info(rec->recdir, name, &ri, AT_SYMLINK_NOFOLLOW)
                == -1
             || ri.st_ino != fi.st_ino)
         {
@@ -938,8 +905,8 @@ ngx_vstream_record_save(ngx_vstream_rec_t *rec)
         p = ngx_cpymem(p, "#EXT-X-ENDLIST\n", sizeof("#EXT-X-ENDLIST\n") - 1);
     }
 
-    rc = ngx_vstream_record_replace(rec->dir, rec->dir_len, "index.m3u8",
-                                    buf, p - buf, &err);
+    rc = ngx_vstream_record_replace(rec->recdir, "index.m3u8", buf, p - buf,
+                                    &err);
 
     ngx_free(buf);
 
@@ -948,8 +915,8 @@ ngx_vstream_record_save(ngx_vstream_rec_t *rec)
                                          rec->bytes, rec->duration_ms,
                                          rec->complete);
 
-        rc = ngx_vstream_record_replace(rec->dir, rec->dir_len, "info", info,
-                                        p - info, &err);
+        rc = ngx_vstream_record_replace(rec->recdir, "info", info, p - info,
+                                        &err);
     }
 
     if (rc != NGX_OK) {
@@ -967,18 +934,17 @@ ngx_vstream_record_save(ngx_vstream_rec_t *rec)
 
 
 static ngx_int_t
-ngx_vstream_record_replace(u_char *dir, size_t dir_len, char *file,
-    u_char *data, size_t len, ngx_err_t *err)
+ngx_vstream_record_replace(ngx_fd_t dir, char *file, u_char *data, size_t len,
+    ngx_err_t *err)
 {
-    u_char    tmp[NGX_VSTREAM_RECORD_FILE_LEN], to[NGX_VSTREAM_RECORD_FILE_LEN];
+    u_char    tmp[sizeof("index.m3u8.tmp")];
     ssize_t   n;
     ngx_fd_t  fd;
 
-    (void) ngx_sprintf(to, "%*s/%s%Z", dir_len, dir, file);
-    (void) ngx_sprintf(tmp, "%*s/%s.tmp%Z", dir_len, dir, file);
+    (void) ngx_sprintf(tmp, "%s.tmp%Z", file);
 
-    fd = ngx_open_file(tmp, NGX_FILE_WRONLY, NGX_FILE_TRUNCATE,
-                       NGX_FILE_DEFAULT_ACCESS);
+    fd = openat(dir, (char *) tmp, O_WRONLY|O_CREAT|O_TRUNC|O_NOFOLLOW,
+                NGX_FILE_DEFAULT_ACCESS);
 
     if (fd == NGX_INVALID_FILE) {
         *err = ngx_errno;
@@ -998,13 +964,13 @@ ngx_vstream_record_replace(u_char *dir, size_t dir_len, char *file,
             *err = NGX_ENOSPC;
         }
 
-        (void) ngx_delete_file(tmp);
+        (void) unlinkat(dir, (char *) tmp, 0);
         return NGX_ERROR;
     }
 
-    if (ngx_rename_file(tmp, to) == NGX_FILE_ERROR) {
+    if (renameat(dir, (char *) tmp, dir, file) == -1) {
         *err = ngx_errno;
-        (void) ngx_delete_file(tmp);
+        (void) unlinkat(dir, (char *) tmp, 0);
         return NGX_ERROR;
     }
 
@@ -1547,25 +1513,30 @@ static ngx_int_t
 ngx_vstream_record_finish_orphan(ngx_vstream_record_conf_t *rc,
     ngx_vstream_recording_t *r, ngx_log_t *log)
 {
-    u_char           dir[NGX_VSTREAM_RECORD_DIR_LEN], file[NGX_VSTREAM_RECORD_FILE_LEN];
+    u_char           dir[NGX_VSTREAM_RECORD_DIR_LEN];
     u_char          *buf, *p, info[256];
-    size_t           dir_len, size;
+    size_t           size;
     ssize_t          n;
-    ngx_fd_t         fd;
+    ngx_fd_t         fd, dfd;
     ngx_err_t        err;
     ngx_int_t        rv;
     ngx_file_info_t  fi;
 
-    p = ngx_sprintf(dir, "%V/%V/%V/%s%Z", &rc->path, &rc->app, &r->name,
-                    r->id);
-    dir_len = p - 1 - dir;
+    (void) ngx_sprintf(dir, "%V/%V/%V/%s%Z", &rc->path, &rc->app, &r->name,
+                       r->id);
 
-    (void) ngx_sprintf(file, "%s/index.m3u8%Z", dir);
+    dfd = ngx_open_file(dir, NGX_FILE_SEARCH, NGX_FILE_OPEN, 0);
 
-    fd = ngx_open_file(file, NGX_FILE_RDONLY|NGX_FILE_NONBLOCK
-                       |NGX_FILE_NOFOLLOW, NGX_FILE_OPEN, 0);
+    if (dfd == NGX_INVALID_FILE) {
+        return NGX_ERROR;
+    }
+
+    fd = ngx_openat_file(dfd, (u_char *) "index.m3u8",
+                         NGX_FILE_RDONLY|NGX_FILE_NONBLOCK|NGX_FILE_NOFOLLOW,
+                         NGX_FILE_OPEN, 0);
 
     if (fd == NGX_INVALID_FILE) {
+        (void) ngx_close_file(dfd);
         return NGX_ERROR;
     }
 
@@ -1573,6 +1544,7 @@ ngx_vstream_record_finish_orphan(ngx_vstream_record_conf_t *rc,
         || ngx_file_size(&fi) > NGX_VSTREAM_RECORD_INDEX_MAX)
     {
         (void) ngx_close_file(fd);
+        (void) ngx_close_file(dfd);
         return NGX_ERROR;
     }
 
@@ -1581,6 +1553,7 @@ ngx_vstream_record_finish_orphan(ngx_vstream_record_conf_t *rc,
     buf = ngx_alloc(size + sizeof("\n#EXT-X-ENDLIST\n"), log);
     if (buf == NULL) {
         (void) ngx_close_file(fd);
+        (void) ngx_close_file(dfd);
         return NGX_ERROR;
     }
 
@@ -1589,6 +1562,7 @@ ngx_vstream_record_finish_orphan(ngx_vstream_record_conf_t *rc,
 
     if (n < 0 || (size_t) n != size) {
         ngx_free(buf);
+        (void) ngx_close_file(dfd);
         return NGX_ERROR;
     }
 
@@ -1604,16 +1578,16 @@ ngx_vstream_record_finish_orphan(ngx_vstream_record_conf_t *rc,
         p = ngx_cpymem(p, "#EXT-X-ENDLIST\n", sizeof("#EXT-X-ENDLIST\n") - 1);
     }
 
-    rv = ngx_vstream_record_replace(dir, dir_len, "index.m3u8", buf, p - buf,
-                                    &err);
+    rv = ngx_vstream_record_replace(dfd, "index.m3u8", buf, p - buf, &err);
     ngx_free(buf);
 
     if (rv == NGX_OK) {
         p = ngx_vstream_record_info_text(info, r->started_at, r->segments,
                                          r->bytes, r->duration_ms, 1);
-        rv = ngx_vstream_record_replace(dir, dir_len, "info", info, p - info,
-                                        &err);
+        rv = ngx_vstream_record_replace(dfd, "info", info, p - info, &err);
     }
+
+    (void) ngx_close_file(dfd);
 
     if (rv != NGX_OK) {
         ngx_log_error(NGX_LOG_ERR, log, err,
