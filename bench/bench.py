@@ -454,8 +454,11 @@ def bench_record(args):
     hls = ('\n            hls on;\n            hls_path PREFIX/hls;'
            '\n            hls_fragment 2s;\n            hls_playlist_length 10s;'
            '\n            vstream_hls_path PREFIX/hls;')
+    # "control" is a second "off": the spread of control/off is the noise
     sides = {'off': Nginx('rec-off', True, allow='127.0.0.0/8',
                           cpu=args.server_cpu, app_extra=hls),
+             'control': Nginx('rec-control', True, allow='127.0.0.0/8',
+                              cpu=args.server_cpu, app_extra=hls),
              'on': Nginx('rec-on', True, allow='127.0.0.0/8',
                          cpu=args.server_cpu, app_extra=hls
                          + '\n            vstream_record_path PREFIX/rec;')}
@@ -471,7 +474,7 @@ def bench_record(args):
             ng.start()
         names = list(sides)
         for r in range(args.record_rounds):
-            k = r % 2
+            k = r % len(names)
             for name in names[k:] + names[:k]:
                 ng = sides[name]
                 cpu0 = ng.cpu()[0]
@@ -498,7 +501,12 @@ def bench_record(args):
         res[name]['median_cpu_s'] = median(res[name]['cpu_s'])
     res['round_ratios'] = [on / off for on, off in
                            zip(res['on']['cpu_s'], res['off']['cpu_s'])]
+    res['control_ratios'] = [c / off for c, off in
+                             zip(res['control']['cpu_s'], res['off']['cpu_s'])]
     res['ratio'] = median(res['round_ratios'])
+    res['noise'] = median(res['control_ratios'])
+    res['ratio_of_medians'] = res['on']['median_cpu_s'] / \
+        res['off']['median_cpu_s']
     res['target'] = 1.01
     res['met'] = res['ratio'] <= res['target']
     return res
@@ -1041,9 +1049,14 @@ def table(report):
             '(median of %d)' % (rec['streams'], rec['seconds'],
                                 len(rec['on']['cpu_s'])))
         for name, label in (('off', 'vstream_record_path off'),
+                            ('control', 'the same again (control)'),
                             ('on', 'vstream_record_path on')):
             add('  %-30s %8s ms' % (label,
                                    fmt(rec[name]['median_cpu_s'] * 1000)))
+        add('  %-30s %8s     pairs %s .. %s' % (
+            'control / off (noise)', fmt(rec['noise'], '.3f'),
+            fmt(min(rec['control_ratios']), '.3f'),
+            fmt(max(rec['control_ratios']), '.3f')))
         add('  %-30s %8s     pairs %s .. %s; target <= 1.01: %s' % (
             'on / off', fmt(rec['ratio'], '.3f'),
             fmt(min(rec['round_ratios']), '.3f'),

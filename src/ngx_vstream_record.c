@@ -34,6 +34,9 @@
 /* what a finished index may hold to be finished by another worker */
 #define NGX_VSTREAM_RECORD_INDEX_MAX    (16 * 1024 * 1024)
 
+/* info of a live recording is written at most this often (s) */
+#define NGX_VSTREAM_RECORD_INFO_EVERY   5
+
 /* segments linked per stream per tick; files per tick */
 #define NGX_VSTREAM_RECORD_STREAM_FILES 4
 
@@ -59,6 +62,7 @@ struct ngx_vstream_rec_s {
     size_t                      dir_len;
     time_t                      started_at;
     uint64_t                    started_ms;
+    time_t                      info_at;   /* info last written */
 
     /* the live playlist: where, and the version last read */
     ngx_fd_t                    segdir;
@@ -88,6 +92,12 @@ struct ngx_vstream_rec_s {
     unsigned                    logged:1;
     unsigned                    complete:1;
 };
+
+
+typedef struct {
+    ngx_fd_t                    dir;
+    uint64_t                    bytes;
+} ngx_vstream_record_sum_t;
 
 
 typedef struct {
@@ -122,6 +132,8 @@ static void ngx_vstream_record_failed(ngx_vstream_rec_t *rec, ngx_err_t err,
     const char *what, u_char *file);
 static ngx_int_t ngx_vstream_record_read_info(u_char *dir, size_t dir_len,
     ngx_vstream_recording_t *r);
+static int ngx_vstream_record_sum(void *data, const unsigned char *uri,
+    size_t len, uint32_t duration_ms);
 static ngx_int_t ngx_vstream_record_finish_orphan(ngx_vstream_record_conf_t *rc,
     ngx_vstream_recording_t *r, ngx_log_t *log);
 static ngx_int_t ngx_vstream_record_rmdir(ngx_vstream_record_conf_t *rc,
@@ -429,7 +441,7 @@ ngx_vstream_record_mkdirs(ngx_vstream_rec_t *rec)
 {
     u_char                     *p, *base;
     ngx_err_t                   err;
-    ngx_uint_t                  n;
+    ngx_uint_t                  n, parents;
     ngx_vstream_record_conf_t  *rc;
 
     rc = rec->conf;
@@ -440,23 +452,10 @@ ngx_vstream_record_mkdirs(ngx_vstream_rec_t *rec)
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(rec->dir, "%V/%V%Z", &rc->path, &rc->app);
+    /* APP/ and APP/NAME/ are made only when an ID cannot be for want of them */
 
-    if (ngx_create_dir(rec->dir, 0755) == NGX_FILE_ERROR
-        && ngx_errno != NGX_EEXIST)
-    {
-        goto failed;
-    }
-
-    p = ngx_sprintf(p - 1, "/%V%Z", &rec->name);
-
-    if (ngx_create_dir(rec->dir, 0755) == NGX_FILE_ERROR
-        && ngx_errno != NGX_EEXIST)
-    {
-        goto failed;
-    }
-
-    base = p - 1;
+    base = ngx_sprintf(rec->dir, "%V/%V/%V", &rc->path, &rc->app, &rec->name);
+    parents = 0;
 
     for (n = 1; n < 100; n++) {
         p = (n == 1) ? ngx_sprintf(base, "/%s%Z", rec->id)
@@ -476,6 +475,29 @@ ngx_vstream_record_mkdirs(ngx_vstream_rec_t *rec)
             rec->dirty = 1;
 
             return ngx_vstream_record_save(rec);
+        }
+
+        if (ngx_errno == NGX_ENOENT && !parents) {
+            parents = 1;
+            n--;
+
+            p = ngx_sprintf(rec->dir, "%V/%V%Z", &rc->path, &rc->app);
+
+            if (ngx_create_dir(rec->dir, 0755) == NGX_FILE_ERROR
+                && ngx_errno != NGX_EEXIST)
+            {
+                goto failed;
+            }
+
+            (void) ngx_sprintf(p - 1, "/%V%Z", &rec->name);
+
+            if (ngx_create_dir(rec->dir, 0755) == NGX_FILE_ERROR
+                && ngx_errno != NGX_EEXIST)
+            {
+                goto failed;
+            }
+
+            continue;
         }
 
         if (ngx_errno != NGX_EEXIST) {
@@ -910,13 +932,25 @@ ngx_vstream_record_save(ngx_vstream_rec_t *rec)
 
     ngx_free(buf);
 
-    if (rc == NGX_OK) {
+    /*
+     * info, a file made and renamed as the index is, is what the listing
+     * reads: while live, it is brought up to date every few seconds only
+     * (each file made costs as much as nginx-rtmp's own playlist write)
+     */
+
+    if (rc == NGX_OK
+        && (rec->complete || rec->info_at == 0
+            || ngx_time() - rec->info_at >= NGX_VSTREAM_RECORD_INFO_EVERY))
+    {
         p = ngx_vstream_record_info_text(info, rec->started_at, rec->segments,
                                          rec->bytes, rec->duration_ms,
                                          rec->complete);
 
         rc = ngx_vstream_record_replace(rec->recdir, "info", info, p - info,
                                         &err);
+        if (rc == NGX_OK) {
+            rec->info_at = ngx_time();
+        }
     }
 
     if (rc != NGX_OK) {
@@ -1503,6 +1537,34 @@ ngx_vstream_record_cmp(const void *one, const void *two)
 }
 
 
+/* the sizes of the segments an index lists, those still there */
+
+static int
+ngx_vstream_record_sum(void *data, const unsigned char *uri, size_t len,
+    uint32_t duration_ms)
+{
+    ngx_vstream_record_sum_t *sum = data;
+
+    u_char           name[NGX_VSTREAM_NAME_MAX + 1];
+    ngx_file_info_t  fi;
+
+    if (!vstream_m3u8_safe_name(uri, len) || len > NGX_VSTREAM_NAME_MAX) {
+        return 0;
+    }
+
+    ngx_memcpy(name, uri, len);
+    name[len] = '\0';
+
+    if (ngx_file_at_info(sum->dir, name, &fi, AT_SYMLINK_NOFOLLOW) == 0
+        && ngx_is_file(&fi))
+    {
+        sum->bytes += ngx_file_size(&fi);
+    }
+
+    return 0;
+}
+
+
 /*
  * A recording whose worker died (kill -9, a crash) or lost its last save:
  * the index it left gets #EXT-X-ENDLIST and info "complete 1".  Both are
@@ -1517,10 +1579,12 @@ ngx_vstream_record_finish_orphan(ngx_vstream_record_conf_t *rc,
     u_char          *buf, *p, info[256];
     size_t           size;
     ssize_t          n;
-    ngx_fd_t         fd, dfd;
-    ngx_err_t        err;
-    ngx_int_t        rv;
-    ngx_file_info_t  fi;
+    ngx_fd_t                  fd, dfd;
+    ngx_err_t                 err;
+    ngx_int_t                 rv;
+    vstream_m3u8_t            pl;
+    ngx_file_info_t           fi;
+    ngx_vstream_record_sum_t  sum;
 
     (void) ngx_sprintf(dir, "%V/%V/%V/%s%Z", &rc->path, &rc->app, &r->name,
                        r->id);
@@ -1564,6 +1628,19 @@ ngx_vstream_record_finish_orphan(ngx_vstream_record_conf_t *rc,
         ngx_free(buf);
         (void) ngx_close_file(dfd);
         return NGX_ERROR;
+    }
+
+    /* info may be a few seconds behind the index: counted again from it */
+
+    sum.dir = dfd;
+    sum.bytes = 0;
+
+    if (vstream_m3u8_parse(buf, n, &pl, ngx_vstream_record_sum, &sum) == 0
+        && pl.segments >= r->segments)
+    {
+        r->segments = pl.segments;
+        r->duration_ms = pl.window_ms;
+        r->bytes = ngx_max(r->bytes, sum.bytes);
     }
 
     p = buf + n;

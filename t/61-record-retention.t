@@ -104,7 +104,7 @@ like($t->error_log, qr/recording "aged\/old\/\S+" removed: older than vstream_re
      'that removal is logged too');
 
 # an in-progress recording is never removed, however old or big
-my $long = publish('aged', 'live', 12);
+my $long = publish('aged', 'live', 30);
 ok(wait_for(sub { grep { $_->{name} eq 'live' && $_->{segments} >= 1 } recs('aged') }, 20),
    'a live recording in an application with a max age');
 sleep 6;
