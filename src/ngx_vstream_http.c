@@ -358,7 +358,7 @@ static ngx_int_t
 ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
     ngx_uint_t route, ngx_str_t *app, ngx_str_t *name)
 {
-    ngx_buf_t                *b;
+    ngx_buf_t                *b, *more;
     ngx_uint_t                i;
     ngx_vstream_snapshot_t    snap;
     ngx_vstream_stream_t    **st;
@@ -411,9 +411,9 @@ ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        b = ngx_http_vstream_join(r->pool, b,
-                                  ngx_vstream_rec_api_metrics(r->pool, &snap,
-                                                          r->connection->log));
+        more = ngx_vstream_rec_api_metrics(r->pool, &snap, r->connection->log);
+
+        b = ngx_http_vstream_join(r->pool, b, more);
         if (b == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
