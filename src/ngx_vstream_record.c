@@ -34,8 +34,11 @@
 /* what a finished index may hold to be finished by another worker */
 #define NGX_VSTREAM_RECORD_INDEX_MAX    (16 * 1024 * 1024)
 
-/* info of a live recording is written at most this often (s) */
-#define NGX_VSTREAM_RECORD_INFO_EVERY   5
+/*
+ * index and info of a live recording are written at most this often (s):
+ * each file made costs about what nginx-rtmp's own playlist write does
+ */
+#define NGX_VSTREAM_RECORD_SAVE_EVERY   6
 
 /* segments linked per stream per tick; files per tick */
 #define NGX_VSTREAM_RECORD_STREAM_FILES 4
@@ -62,7 +65,7 @@ struct ngx_vstream_rec_s {
     size_t                      dir_len;
     time_t                      started_at;
     uint64_t                    started_ms;
-    time_t                      info_at;   /* info last written */
+    time_t                      saved_at;  /* index and info written */
 
     /* the live playlist: where, and the version last read */
     ngx_fd_t                    segdir;
@@ -538,6 +541,7 @@ ngx_vstream_record_tick(ngx_vstream_rec_t *rec, ngx_uint_t *budget)
     /* a save that failed (a full disk) is retried now and then */
 
     if (rec->dirty && *budget
+        && ngx_time() - rec->saved_at >= NGX_VSTREAM_RECORD_SAVE_EVERY
         && (!rec->unsaved
             || ngx_vstream_record_ticks % NGX_VSTREAM_RECORD_MAINTAIN == 0))
     {
@@ -932,25 +936,13 @@ ngx_vstream_record_save(ngx_vstream_rec_t *rec)
 
     ngx_free(buf);
 
-    /*
-     * info, a file made and renamed as the index is, is what the listing
-     * reads: while live, it is brought up to date every few seconds only
-     * (each file made costs as much as nginx-rtmp's own playlist write)
-     */
-
-    if (rc == NGX_OK
-        && (rec->complete || rec->info_at == 0
-            || ngx_time() - rec->info_at >= NGX_VSTREAM_RECORD_INFO_EVERY))
-    {
+    if (rc == NGX_OK) {
         p = ngx_vstream_record_info_text(info, rec->started_at, rec->segments,
                                          rec->bytes, rec->duration_ms,
                                          rec->complete);
 
         rc = ngx_vstream_record_replace(rec->recdir, "info", info, p - info,
                                         &err);
-        if (rc == NGX_OK) {
-            rec->info_at = ngx_time();
-        }
     }
 
     if (rc != NGX_OK) {
@@ -962,6 +954,7 @@ ngx_vstream_record_save(ngx_vstream_rec_t *rec)
 
     rec->dirty = 0;
     rec->unsaved = 0;
+    rec->saved_at = ngx_time();
 
     return NGX_OK;
 }
