@@ -925,7 +925,9 @@ ngx_vstream_record_save(ngx_vstream_rec_t *rec)
                     "#EXT-X-MEDIA-SEQUENCE:0\n",
                     rec->target ? rec->target : 1);
 
-    p = ngx_cpymem(p, rec->body, rec->len);
+    if (rec->len) {
+        p = ngx_cpymem(p, rec->body, rec->len);
+    }
 
     if (rec->complete) {
         p = ngx_cpymem(p, "#EXT-X-ENDLIST\n", sizeof("#EXT-X-ENDLIST\n") - 1);
