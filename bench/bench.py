@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench: what the vstream module costs, measured side by side.
 
-Four comparisons, each running both sides in the same run, alternating,
+Comparisons, each running both sides in the same run, alternating,
 several rounds, medians and ratios (see bench/README.md):
 
   ingest   nginx worker CPU to take in a fixed volume (20 publishers x N
