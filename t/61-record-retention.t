@@ -12,6 +12,7 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Test::More;
 use VStream::Test qw(wait_for);
+use VStream::Record qw(rec_publish rec_list);
 
 my $t = VStream::Test->new(need => [qw(flood)]);
 my $p = $t->prefix;
@@ -60,19 +61,9 @@ http {
 END
 
 $t->run;
-my $rtmp = $t->port('rtmp');
 
-sub recs {
-    my ($app) = @_;
-    my $d = eval { $t->json('/vstream/recordings') } or return ();
-    return grep { $_->{app} eq $app } @{ $d->{recordings} };
-}
-
-sub publish {
-    my ($app, $name, $secs) = @_;
-    return $t->flood("$app-$name", '--url', "rtmp://127.0.0.1:$rtmp/$app",
-                     '--name', $name, '--duration', $secs, '--rate', 1);
-}
+sub recs { rec_list($t, @_) }
+sub publish { rec_publish($t, @_) }
 
 # by size: a, then b; once b is complete, a (the oldest) goes
 my $a = publish('sized', 'a', 6);

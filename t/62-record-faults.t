@@ -14,6 +14,7 @@ use lib "$FindBin::Bin/lib";
 use JSON::PP;
 use Test::More;
 use VStream::Test qw(wait_for);
+use VStream::Record qw(rec_publish app_metric);
 
 my $t = VStream::Test->new(need => [qw(flood mount umount)]);
 plan(skip_all => 'mounting a tmpfs needs root') unless $> == 0;
@@ -66,7 +67,6 @@ http {
 END
 
 $t->run;
-my $rtmp = $t->port('rtmp');
 
 # after nginx -t: a 64 KiB tmpfs over rec/full/full (the application's
 # directory), filled up; and rec/ro/ro made unwritable for the workers
@@ -85,18 +85,8 @@ END {
 system("dd if=/dev/zero of=$mounted/fill bs=4k count=64 2>/dev/null");
 mkdir "$p/rec/ro/ro"; chmod 0555, "$p/rec/ro/ro";
 
-sub failures {
-    my ($app) = @_;
-    my ($n) = $t->get('/vstream/metrics')->{content}
-        =~ /^vstream_record_failures_total\{app="\Q$app\E"\} (\d+)$/m;
-    return $n // -1;
-}
-
-sub publish {
-    my ($app, $name, $secs) = @_;
-    return $t->flood("$app-$name", '--url', "rtmp://127.0.0.1:$rtmp/$app",
-                     '--name', $name, '--duration', $secs, '--rate', 1);
-}
+sub failures { app_metric($t, 'vstream_record_failures_total', @_) }
+sub publish { rec_publish($t, @_) }
 
 my %pid = (full => publish('full', 'cam', 8), ro => publish('ro', 'cam', 8));
 for my $app (qw(full ro)) {

@@ -18,6 +18,9 @@
 #define VSTREAMCTL_REC_CELL  160
 
 
+static int vstreamctl_rec_send(const vstreamctl_http_conf_t *conf,
+    const char *method, const char *base, const char *app, const char *stream,
+    const char *id, char *shown, vstreamctl_http_resp_t *resp);
 static char *vstreamctl_rec_url(const char *base, const char *app,
     const char *stream, const char *id);
 static void vstreamctl_rec_size(char *dst, size_t size, double bytes);
@@ -30,7 +33,7 @@ vstreamctl_recordings(const vstreamctl_http_conf_t *conf, const char *base,
     const char *target, int raw)
 {
     int                     rc;
-    char                   *app, *stream, *url;
+    char                   *app, *stream;
     vstreamctl_http_resp_t  resp;
     char                    shown[VSTREAMCTL_SHOWN_MAX];
 
@@ -44,19 +47,10 @@ vstreamctl_recordings(const vstreamctl_http_conf_t *conf, const char *base,
         }
     }
 
-    url = vstreamctl_rec_url(base, app, stream, NULL);
+    rc = vstreamctl_rec_send(conf, "GET", base, app, stream, NULL, shown,
+                             &resp);
     free(app);
     free(stream);
-
-    if (url == NULL) {
-        vstreamctl_error("out of memory");
-        return VSTREAMCTL_FAIL;
-    }
-
-    vstreamctl_http_shown(shown, sizeof(shown), url);
-
-    rc = vstreamctl_http_request(conf, "GET", url, &resp);
-    free(url);
 
     if (rc != VSTREAMCTL_OK) {
         return rc;
@@ -85,7 +79,7 @@ vstreamctl_rm_recording(const vstreamctl_http_conf_t *conf, const char *base,
     const char *target)
 {
     int                     rc;
-    char                   *app, *stream, *url, *name;
+    char                   *app, *stream, *name;
     const char             *slash;
     vstreamctl_http_resp_t  resp;
     char                    shown[VSTREAMCTL_SHOWN_MAX];
@@ -111,18 +105,8 @@ vstreamctl_rm_recording(const vstreamctl_http_conf_t *conf, const char *base,
         return rc;
     }
 
-    url = vstreamctl_rec_url(base, app, stream, slash + 1);
-
-    if (url == NULL) {
-        vstreamctl_error("out of memory");
-        rc = VSTREAMCTL_FAIL;
-        goto done;
-    }
-
-    vstreamctl_http_shown(shown, sizeof(shown), url);
-
-    rc = vstreamctl_http_request(conf, "DELETE", url, &resp);
-    free(url);
+    rc = vstreamctl_rec_send(conf, "DELETE", base, app, stream, slash + 1,
+                             shown, &resp);
 
     if (rc != VSTREAMCTL_OK) {
         goto done;
@@ -152,6 +136,32 @@ done:
 
     free(app);
     free(stream);
+
+    return rc;
+}
+
+
+/* METHOD BASE/recordings[/APP/STREAM[/ID]]; shown: the URL for errors */
+
+static int
+vstreamctl_rec_send(const vstreamctl_http_conf_t *conf, const char *method,
+    const char *base, const char *app, const char *stream, const char *id,
+    char *shown, vstreamctl_http_resp_t *resp)
+{
+    int    rc;
+    char  *url;
+
+    url = vstreamctl_rec_url(base, app, stream, id);
+
+    if (url == NULL) {
+        vstreamctl_error("out of memory");
+        return VSTREAMCTL_FAIL;
+    }
+
+    vstreamctl_http_shown(shown, VSTREAMCTL_SHOWN_MAX, url);
+
+    rc = vstreamctl_http_request(conf, method, url, resp);
+    free(url);
 
     return rc;
 }
