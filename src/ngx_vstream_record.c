@@ -1315,22 +1315,39 @@ static ngx_int_t
 ngx_vstream_record_rmdir(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
     u_char *id, size_t id_len, ngx_log_t *log)
 {
-    u_char     dir[NGX_VSTREAM_RECORD_DIR_LEN], *p;
-    ngx_fd_t   fd;
-    ngx_dir_t  d;
-    ngx_str_t  s;
+    u_char           dir[NGX_VSTREAM_RECORD_DIR_LEN], *p;
+    ngx_fd_t         fd;
+    ngx_dir_t        d;
+    ngx_file_info_t  fi;
 
-    p = ngx_sprintf(dir, "%V/%V/%V/%*s%Z", &rc->path, &rc->app, name, id_len,
-                    id);
+    /* NAME/ and ID/ themselves, never what a link there points to */
 
-    s.data = dir;
-    s.len = p - 1 - dir;
+    p = ngx_sprintf(dir, "%V/%V/%V%Z", &rc->path, &rc->app, name);
 
-    if (ngx_open_dir(&s, &d) == NGX_ERROR) {
+    if (ngx_file_at_info(AT_FDCWD, dir, &fi, AT_SYMLINK_NOFOLLOW) == -1) {
         return (ngx_errno == NGX_ENOENT) ? NGX_OK : NGX_ERROR;
     }
 
-    fd = dirfd(d.dir);
+    if (!ngx_is_dir(&fi)) {
+        return NGX_ERROR;
+    }
+
+    (void) ngx_sprintf(p - 1, "/%*s%Z", id_len, id);
+
+    fd = ngx_open_file(dir, NGX_FILE_RDONLY|NGX_FILE_NOFOLLOW|O_DIRECTORY,
+                       NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        return (ngx_errno == NGX_ENOENT) ? NGX_OK : NGX_ERROR;
+    }
+
+    ngx_memzero(&d, sizeof(ngx_dir_t));
+
+    d.dir = fdopendir(fd);
+    if (d.dir == NULL) {
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
 
     while (ngx_read_dir(&d) == NGX_OK) {
         if (ngx_de_name(&d)[0] == '.') {
