@@ -1276,6 +1276,7 @@ ngx_vstream_record_remove(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
     ngx_str_t *id, ngx_log_t *log)
 {
     u_char                    dir[NGX_VSTREAM_RECORD_DIR_LEN], *p;
+    ngx_int_t                 rv;
     ngx_vstream_recording_t   r;
 
     /* the API refused the others already: this never builds a path */
@@ -1298,8 +1299,11 @@ ngx_vstream_record_remove(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
         return NGX_BUSY;
     }
 
-    if (ngx_vstream_record_rmdir(rc, name, id->data, id->len, log) != NGX_OK) {
-        return NGX_ERROR;
+    rv = ngx_vstream_record_rmdir(rc, name, id->data, id->len, log);
+
+    if (rv != NGX_OK) {
+        /* NGX_DECLINED: a link where the recording should be, not one */
+        return rv;
     }
 
     ngx_log_error(NGX_LOG_NOTICE, log, 0,
@@ -1329,7 +1333,7 @@ ngx_vstream_record_rmdir(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
     }
 
     if (!ngx_is_dir(&fi)) {
-        return NGX_ERROR;
+        return NGX_DECLINED;
     }
 
     (void) ngx_sprintf(p - 1, "/%*s%Z", id_len, id);
@@ -1338,7 +1342,9 @@ ngx_vstream_record_rmdir(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
                        NGX_FILE_OPEN, 0);
 
     if (fd == NGX_INVALID_FILE) {
-        return (ngx_errno == NGX_ENOENT) ? NGX_OK : NGX_ERROR;
+        return (ngx_errno == NGX_ENOENT) ? NGX_OK
+               : (ngx_errno == NGX_ELOOP || ngx_errno == NGX_ENOTDIR)
+                 ? NGX_DECLINED : NGX_ERROR;
     }
 
     ngx_memzero(&d, sizeof(ngx_dir_t));

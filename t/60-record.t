@@ -209,6 +209,15 @@ ok(!-e $dir, 'its directory is gone');
 is($t->http('DELETE', "/vstream/recordings/live/cam1/$id")->{status}, 404, 'a second DELETE: 404');
 ($doc) = $t->json('/vstream/recordings');
 is(scalar @{ $doc->{recordings} }, 0, 'the listing is empty again');
-ok(-f "$p/hls/live/cam1.m3u8" || 1, 'the HLS directory is left to nginx-rtmp');
+
+# a link planted where a recording would be: DELETE never follows it
+mkdir "$p/outside" or die;
+$t->write_file('outside/keep', "x\n");
+$t->write_file('outside/info', "started_at 1\ncomplete 1\n");
+mkdir "$p/rec/live/evil";
+symlink("$p/outside", "$p/rec/live/evil/20260101T000000Z") or die;
+$r = $t->http('DELETE', '/vstream/recordings/live/evil/20260101T000000Z');
+is($r->{status}, 404, 'DELETE of a link planted as a recording: 404');
+ok(-f "$p/outside/keep" && -l "$p/rec/live/evil/20260101T000000Z", 'nothing it points to is removed');
 
 done_testing();
