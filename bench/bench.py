@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench: what the vstream module costs, measured side by side.
 
-Four comparisons, each running both sides in the same run, alternating,
+Comparisons, each running both sides in the same run, alternating,
 several rounds, medians and ratios (see bench/README.md):
 
   ingest   nginx worker CPU to take in a fixed volume (20 publishers x N
@@ -13,6 +13,8 @@ several rounds, medians and ratios (see bench/README.md):
            100 req/s: bytes and frames the server took in
   memory   shared zone bytes per live stream: streams that fit in two
            vstream_zone sizes before publishes are refused with zone_full
+  record   ingest worker CPU with vstream_record_path on against off
+           (both with HLS, 20 real-time publishers, 2 s fragments)
   hls      static playlist and segment serving, 2 workers, wrk spreading
            requests over 10,000 client addresses (X-Forwarded-For, realip
            from loopback), vstream_hls_viewers on against off: req/s, p99
@@ -126,7 +128,8 @@ def wait_for(cond, timeout, step=0.1):
 class Nginx:
     """One nginx under a temporary prefix; with or without the module."""
 
-    def __init__(self, name, module, zone=None, allow=None, cpu=None):
+    def __init__(self, name, module, zone=None, allow=None, cpu=None,
+                 app_extra=''):
         self.name = name
         self.module = module
         self.prefix = tempfile.mkdtemp(prefix='vstream-bench-%s-' % name)
@@ -142,6 +145,7 @@ class Nginx:
             core = 'vstream_zone %s;' % (zone or '64m')
             if allow:
                 app = '            vstream_ingest_allow %s;' % allow
+            app += app_extra.replace('PREFIX', self.prefix)
             admin = '        location /vstream/ { vstream_admin; allow 127.0.0.1; deny all; }'
         affinity = ''
         if cpu is not None:
@@ -391,7 +395,7 @@ def bench_ingest(args, have_module):
     return res
 
 
-def perf_share(args, ng):
+def perf_share(args, ng, streams=None, flood_args=None):
     """Share of the worker's CPU samples inside the module's own code
     during one more ingest run: its direct cost, free of the machine's
     noise (software clock sampling; needs no hardware counters)."""
@@ -403,8 +407,8 @@ def perf_share(args, ng):
                            stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    flood_run(ng, args.ingest_streams, '--rate', 0,
-              '--loops', args.ingest_loops)
+    flood_run(ng, streams or args.ingest_streams,
+              *(flood_args or ('--rate', 0, '--loops', args.ingest_loops)))
     rec.send_signal(signal.SIGINT)
     try:
         rec.wait(30)
@@ -441,6 +445,73 @@ def ingest_once(args, ng, d, r):
     d['stime_ticks'].append(cpu1[2] - cpu0[2])
     d['bytes'] = after - before
     d['tags'] = s['tags']
+
+
+# -- recording overhead ------------------------------------------------------
+
+def bench_record(args):
+    """The same module, HLS on in both; one records every stream.  Real
+    time (rate 1): the recorder's work per tick is bounded, so at full
+    speed it would skip segments and look cheaper than it is."""
+    hls = ('\n            hls on;\n            hls_path PREFIX/hls;'
+           '\n            hls_fragment 2s;\n            hls_playlist_length 10s;'
+           '\n            vstream_hls_path PREFIX/hls;')
+    # "control" is a second "off": the spread of control/off is the noise
+    sides = {'off': Nginx('rec-off', True, allow='127.0.0.0/8',
+                          cpu=args.server_cpu, app_extra=hls),
+             'control': Nginx('rec-control', True, allow='127.0.0.0/8',
+                              cpu=args.server_cpu, app_extra=hls),
+             'on': Nginx('rec-on', True, allow='127.0.0.0/8',
+                         cpu=args.server_cpu, app_extra=hls
+                         + '\n            vstream_record_path PREFIX/rec;')}
+    for ng in sides.values():
+        for d in ('hls', 'rec'):
+            os.makedirs(os.path.join(ng.prefix, d))
+            os.chmod(os.path.join(ng.prefix, d), 0o777)
+    res = {name: {'cpu_s': []} for name in sides}
+    res['streams'] = args.record_streams
+    res['seconds'] = args.record_seconds
+    try:
+        for ng in sides.values():
+            ng.start()
+        names = list(sides)
+        for r in range(args.record_rounds):
+            k = r % len(names)
+            for name in names[k:] + names[:k]:
+                ng = sides[name]
+                cpu0 = ng.cpu()[0]
+                flood_run(ng, args.record_streams, '--rate', 1,
+                          '--duration', args.record_seconds)
+                res[name]['cpu_s'].append(ng.cpu()[0] - cpu0)
+        time.sleep(1)
+        code, body = sides['on'].get('/vstream/recordings')
+        recs = json.loads(body)['recordings'] if code == 200 else []
+        res['recordings'] = len(recs)
+        res['complete'] = sum(1 for x in recs if x['complete'])
+        res['segments'] = sum(x['segments'] for x in recs)
+        code, body = sides['on'].get('/vstream/metrics')
+        m = re.search(rb'^vstream_record_failures_total\{app="live"\} (\d+)',
+                      body, re.M)
+        res['failures'] = int(m.group(1)) if m else None
+        res['perf'] = perf_share(args, sides['on'], args.record_streams,
+                                 ('--rate', 1, '--duration',
+                                  args.record_seconds))
+    finally:
+        for ng in sides.values():
+            ng.stop()
+    for name in sides:
+        res[name]['median_cpu_s'] = median(res[name]['cpu_s'])
+    res['round_ratios'] = [on / off for on, off in
+                           zip(res['on']['cpu_s'], res['off']['cpu_s'])]
+    res['control_ratios'] = [c / off for c, off in
+                             zip(res['control']['cpu_s'], res['off']['cpu_s'])]
+    res['ratio'] = median(res['round_ratios'])
+    res['noise'] = median(res['control_ratios'])
+    res['ratio_of_medians'] = res['on']['median_cpu_s'] / \
+        res['off']['median_cpu_s']
+    res['target'] = 1.01
+    res['met'] = res['ratio'] <= res['target']
+    return res
 
 
 # -- status cost -------------------------------------------------------------
@@ -1097,6 +1168,32 @@ def table(report):
         add('  %s bytes of zone per stream; target <= 1024: %s' % (
             fmt(mem['bytes_per_stream']),
             'met' if mem['met'] else 'MISSED'))
+    rec = report.get('record')
+    if rec:
+        add('record: worker CPU for %d real-time publishers x %d s, HLS on '
+            '(median of %d)' % (rec['streams'], rec['seconds'],
+                                len(rec['on']['cpu_s'])))
+        for name, label in (('off', 'vstream_record_path off'),
+                            ('control', 'the same again (control)'),
+                            ('on', 'vstream_record_path on')):
+            add('  %-30s %8s ms' % (label,
+                                   fmt(rec[name]['median_cpu_s'] * 1000)))
+        add('  %-30s %8s     pairs %s .. %s' % (
+            'control / off (noise)', fmt(rec['noise'], '.3f'),
+            fmt(min(rec['control_ratios']), '.3f'),
+            fmt(max(rec['control_ratios']), '.3f')))
+        add('  %-30s %8s     pairs %s .. %s; target <= 1.01: %s' % (
+            'on / off', fmt(rec['ratio'], '.3f'),
+            fmt(min(rec['round_ratios']), '.3f'),
+            fmt(max(rec['round_ratios']), '.3f'),
+            'met' if rec['met'] else 'MISSED'))
+        add('  recorded: %s recordings (%s complete), %s segments, %s '
+            'failures' % (rec.get('recordings'), rec.get('complete'),
+                          rec.get('segments'), rec.get('failures')))
+        if rec.get('perf'):
+            add('  %-30s %7.2f%%    of the worker\'s CPU samples, recording '
+                'on (perf, cpu-clock)' % ('in the module\'s own code',
+                                          rec['perf']['module_pct']))
     hls = report.get('hls')
     if hls:
         add('hls: static playlist + 64 KiB segments, 2 workers, wrk -t2 -c%d '
@@ -1143,7 +1240,8 @@ def table(report):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--only', default='ingest,status,polling,memory,hls,peer',
+    ap.add_argument('--only',
+                    default='ingest,status,polling,memory,record,hls,peer',
                     help='comma-separated parts to run')
     ap.add_argument('--rounds', type=int, default=5,
                     help='rounds of the status comparison')
@@ -1158,6 +1256,9 @@ def main():
     ap.add_argument('--poll-rounds', type=int, default=2)
     ap.add_argument('--memory-streams', type=int, default=3000)
     ap.add_argument('--zones', default='256k,1m')
+    ap.add_argument('--record-rounds', type=int, default=5)
+    ap.add_argument('--record-streams', type=int, default=20)
+    ap.add_argument('--record-seconds', type=int, default=12)
     ap.add_argument('--hls-rounds', type=int, default=6)
     ap.add_argument('--hls-connections', type=int, default=64)
     ap.add_argument('--hls-addresses', type=int, default=10000)
@@ -1215,6 +1316,9 @@ def main():
     if have_module and 'memory' in parts:
         say('memory per stream ...')
         report['memory'] = part('memory', bench_memory, args)
+    if have_module and 'record' in parts:
+        say('ingest with recording on and off ...')
+        report['record'] = part('record', bench_record, args)
     if have_module and 'hls' in parts:
         say('HLS serving with and without viewer counting ...')
         report['hls'] = part('hls', bench_hls, args)

@@ -146,10 +146,11 @@ trap 'exit 0' INT           # Ctrl-C is how the demo is meant to end
 trap 'exit 143' TERM
 trap cleanup EXIT
 
-mkdir -p "$dir"/{conf,logs,hls,tls,www}
+mkdir -p "$dir"/{conf,logs,hls,rec,tls,www}
 chmod 0755 "$dir"
-# nginx's workers (user nobody) write the HLS files and read the pages
-chown nobody:nogroup "$dir/hls"
+# nginx's workers (user nobody) write the HLS files and recordings, and read
+# the pages
+chown nobody:nogroup "$dir/hls" "$dir/rec"
 cp -r "$top/build/web/." "$dir/www/"
 chmod -R a+rX "$dir/www"
 
@@ -222,6 +223,10 @@ rtmp {
             hls_fragment 1s;
             hls_playlist_length 6s;
             vstream_hls_path $dir/hls;
+
+            # every publish kept as a recording (hard links: same file system)
+            vstream_record_path $dir/rec;
+            vstream_record_max_size 500m;
         }
     }
 }
@@ -259,6 +264,17 @@ $(listens "$https_port" ssl)
             alias $dir/hls/;
             vstream_hls_viewers on;
             add_header Cache-Control no-cache;
+        }
+
+        # recordings: /rec/APP/NAME/ID/index.m3u8, the API's "playlist"
+        location /rec/ {
+            alias $dir/rec/;
+            location ~ \\.ts\$ {
+                add_header Cache-Control "public, max-age=31536000, immutable";
+            }
+            location ~ \\.m3u8\$ {
+                add_header Cache-Control "max-age=2";
+            }
         }
 
         # the admin API: loopback only, no token in the demo
@@ -310,6 +326,13 @@ timeout 10 ffmpeg -nostdin -hide_banner -loglevel error -re \
     -f flv "rtmp://127.0.0.1:$rtmp_port/live/intruder" >"$dir/logs/denied.log" 2>&1 </dev/null &
 denied_pid=$!
 
+# A 6 s clip from the namespace: a complete recording to play back at once.
+ip netns exec "$ns" ffmpeg -nostdin -hide_banner -loglevel error -re \
+    -f lavfi -i "testsrc2=size=$size:rate=25" \
+    -f lavfi -i "sine=frequency=880:sample_rate=44100" -t 6 \
+    -c:v libx264 -preset veryfast -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k \
+    -f flv "rtmp://$host_addr:$rtmp_port/live/clip" >"$dir/logs/clip.log" 2>&1 </dev/null &
+
 # --- ready: wait for a healthy HLS stream, then print the URLs -------------
 
 base=https://127.0.0.1:$https_port
@@ -342,7 +365,8 @@ vstream demo is running (Ctrl-C stops it and removes everything).
   publisher  ffmpeg in namespace $ns ($ns_addr) -> rtmp://$host_addr:$rtmp_port/live/demo
   refused    a publisher from 127.0.0.1 (not in $net.0/24) -> see the dashboard's denials
   CLI        $ctl status --url $base/vstream -k
-  files      $dir (conf/nginx.conf, logs/, hls/)
+  recordings $base/vstream/recordings (served under $base/rec/)
+  files      $dir (conf/nginx.conf, logs/, hls/, rec/)
 
 EOF
 

@@ -126,6 +126,8 @@ typedef struct {
     ngx_queue_t                queue;
     uint64_t                   accepted;
     uint64_t                   denied[NGX_VSTREAM_DENY_MAX];
+    uint64_t                   record_failures;
+    uint64_t                   record_removed;
     uint16_t                   len;
     u_char                     name[1];
 } ngx_vstream_app_t;
@@ -249,6 +251,7 @@ typedef struct {
     size_t                     zone_size;
     ngx_shm_zone_t            *shm_zone;
     ngx_array_t                hls_paths;  /* ngx_vstream_hls_path_t */
+    ngx_array_t                record_confs; /* ngx_vstream_record_conf_t * */
     ngx_uint_t                 workers;
 } ngx_vstream_main_conf_t;
 
@@ -317,6 +320,10 @@ ngx_uint_t ngx_vstream_shm_hls_flush(ngx_vstream_shm_t *shm,
     ngx_vstream_hls_hits_t **hits, ngx_uint_t n);
 void ngx_vstream_shm_count(ngx_vstream_shm_t *shm, uint64_t *counter,
     uint64_t n);
+void ngx_vstream_shm_app_count(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    size_t offset, uint64_t n);
+uint64_t ngx_vstream_shm_started_ms(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    ngx_str_t *name);
 ngx_uint_t ngx_vstream_viewers_active(ngx_vstream_stream_t *st, time_t now);
 
 /* bans of stream names, in the zone: ngx_vstream_bans.c */

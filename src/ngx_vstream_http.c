@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 #include "ngx_vstream.h"
 #include "vstream_text.h"
+#include "ngx_vstream_record.h"
 
 
 /* streams a worker counts between two flushes; more flush at once */
@@ -92,14 +93,12 @@ static ngx_int_t ngx_http_vstream_ban_add(ngx_http_request_t *r,
     time_t *prev);
 static time_t ngx_http_vstream_ban_seconds(ngx_http_request_t *r,
     char *arg);
-static ngx_int_t ngx_http_vstream_send(ngx_http_request_t *r,
-    ngx_uint_t status, char *type, ngx_buf_t *b);
-static ngx_int_t ngx_http_vstream_error(ngx_http_request_t *r,
-    ngx_uint_t status, char *message);
 static void ngx_http_vstream_admin_count(ngx_http_request_t *r);
+static ngx_buf_t *ngx_http_vstream_join(ngx_pool_t *pool, ngx_buf_t *b,
+    ngx_buf_t *more);
 static ngx_int_t ngx_http_vstream_message(ngx_http_request_t *r,
     ngx_uint_t status, char *key, char *message);
-static ngx_int_t ngx_http_vstream_header(ngx_http_request_t *r, char *key,
+ngx_int_t ngx_http_vstream_header(ngx_http_request_t *r, char *key,
     char *value);
 static ngx_int_t ngx_http_vstream_log_handler(ngx_http_request_t *r);
 static ngx_http_vstream_hit_t *ngx_http_vstream_hit(
@@ -222,6 +221,12 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
 
         return ngx_http_vstream_error(r, NGX_HTTP_UNAUTHORIZED,
                                       "a valid bearer token is required");
+    }
+
+    rc = ngx_vstream_rec_api_handler(r, &vlcf->prefix);
+
+    if (rc != NGX_DECLINED) {
+        return rc;
     }
 
     ngx_http_vstream_route(r, vlcf, &rt, &app, &name);
@@ -382,7 +387,7 @@ static ngx_int_t
 ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
     ngx_uint_t route, ngx_str_t *app, ngx_str_t *name)
 {
-    ngx_buf_t                *b;
+    ngx_buf_t                *b, *more;
     ngx_uint_t                i;
     ngx_vstream_snapshot_t    snap;
     ngx_vstream_stream_t    **st;
@@ -432,6 +437,13 @@ ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
     case NGX_HTTP_VSTREAM_METRICS:
         b = ngx_vstream_render_metrics(r->pool, &snap);
 
+        if (b == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        more = ngx_vstream_rec_api_metrics(r->pool, &snap, r->connection->log);
+
+        b = ngx_http_vstream_join(r->pool, b, more);
         if (b == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -596,7 +608,7 @@ ngx_http_vstream_ban_seconds(ngx_http_request_t *r, char *arg)
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_vstream_send(ngx_http_request_t *r, ngx_uint_t status, char *type,
     ngx_buf_t *b)
 {
@@ -629,9 +641,40 @@ ngx_http_vstream_send(ngx_http_request_t *r, ngx_uint_t status, char *type,
 }
 
 
+/* the recordings' metrics after the others: one buffer, the answer */
+
+static ngx_buf_t *
+ngx_http_vstream_join(ngx_pool_t *pool, ngx_buf_t *b, ngx_buf_t *more)
+{
+    size_t      len;
+    ngx_buf_t  *all;
+
+    if (more == NULL) {
+        return b;
+    }
+
+    len = more->last - more->pos;
+
+    if ((size_t) (b->end - b->last) >= len) {
+        b->last = ngx_cpymem(b->last, more->pos, len);
+        return b;
+    }
+
+    all = ngx_create_temp_buf(pool, b->last - b->pos + len);
+    if (all == NULL) {
+        return NULL;
+    }
+
+    all->last = ngx_cpymem(all->last, b->pos, b->last - b->pos);
+    all->last = ngx_cpymem(all->last, more->pos, len);
+
+    return all;
+}
+
+
 /* {"error": "..."}; the log phase counts it (ngx_http_vstream_admin_count) */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_vstream_error(ngx_http_request_t *r, ngx_uint_t status,
     char *message)
 {
@@ -662,7 +705,7 @@ ngx_http_vstream_message(ngx_http_request_t *r, ngx_uint_t status, char *key,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_http_vstream_header(ngx_http_request_t *r, char *key, char *value)
 {
     ngx_table_elt_t  *h;

@@ -308,6 +308,12 @@ ngx_vstream_create_conf(ngx_cycle_t *cycle)
         return NULL;
     }
 
+    if (ngx_array_init(&vmcf->record_confs, cycle->pool, 4, sizeof(void *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
     return vmcf;
 }
 

@@ -16,6 +16,7 @@
 #include "ngx_vstream.h"
 #include "ngx_vstream_access.h"
 #include "ngx_vstream_webhook.h"
+#include "ngx_vstream_record.h"
 
 
 #define NGX_VSTREAM_REAP_TICKS  2
@@ -27,6 +28,7 @@ typedef struct {
     ngx_vstream_access_t        access;
     unsigned                    hls_path:1;   /* set: the path is known */
     ngx_vstream_webhook_conf_t  webhook;
+    ngx_vstream_record_conf_t   record;
 } ngx_rtmp_vstream_app_conf_t;
 
 
@@ -48,6 +50,7 @@ typedef struct {
     uint64_t                    flushed;
     ngx_vstream_sample_t        samples[NGX_VSTREAM_BITRATE_SAMPLES];
     ngx_uint_t                  sample;
+    ngx_vstream_rec_t          *rec;
     unsigned                    dropping:1;
 } ngx_rtmp_vstream_ctx_t;
 
@@ -149,6 +152,27 @@ static ngx_command_t  ngx_rtmp_vstream_commands[] = {
       ngx_conf_set_str_slot,
       NGX_RTMP_APP_CONF_OFFSET,
       offsetof(ngx_rtmp_vstream_app_conf_t, webhook.pool_name),
+      NULL },
+
+    { ngx_string("vstream_record_path"),
+      NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_vstream_record_path_slot,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_rtmp_vstream_app_conf_t, record),
+      NULL },
+
+    { ngx_string("vstream_record_max_age"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_rtmp_vstream_app_conf_t, record.max_age),
+      NULL },
+
+    { ngx_string("vstream_record_max_size"),
+      NGX_RTMP_SRV_CONF|NGX_RTMP_APP_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_off_slot,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_rtmp_vstream_app_conf_t, record.max_size),
       NULL },
 
       ngx_null_command
@@ -291,6 +315,10 @@ ngx_rtmp_vstream_publish(ngx_rtmp_session_t *s, ngx_rtmp_publish_t *v)
 
     ngx_vstream_shm_started(shm, &s->app);
 
+    ctx->rec = ngx_vstream_record_start(&vacf->record, &ctx->name,
+                                        (time_t) (st->started_ms / 1000),
+                                        s->connection->log);
+
     ngx_log_error(NGX_LOG_INFO, s->connection->log, 0,
                   "vstream: publish accepted: client %V, app \"%V\", "
                   "stream \"%V\"", addr, &s->app, &name);
@@ -429,15 +457,31 @@ static ngx_int_t
 ngx_rtmp_vstream_close_stream(ngx_rtmp_session_t *s,
     ngx_rtmp_close_stream_t *v)
 {
+    ngx_int_t                rc;
+    ngx_vstream_rec_t       *rec;
     ngx_rtmp_vstream_ctx_t  *ctx;
 
     ctx = ngx_rtmp_get_module_ctx(s, ngx_rtmp_vstream_module);
+    rec = NULL;
+
+    if (ctx) {
+        rec = ctx->rec;
+        ctx->rec = NULL;
+    }
 
     if (ctx && ctx->st) {
         ngx_rtmp_vstream_release(ctx);
     }
 
-    return next_close_stream(s, v);
+    rc = next_close_stream(s, v);
+
+    /* after nginx-rtmp's HLS wrote the last segment into its playlist */
+
+    if (rec) {
+        ngx_vstream_record_finish(rec);
+    }
+
+    return rc;
 }
 
 
@@ -589,6 +633,7 @@ static void
 ngx_rtmp_vstream_tick(ngx_event_t *ev)
 {
     ngx_msec_t               now;
+    ngx_uint_t               budget;
     ngx_queue_t             *q, *next;
     ngx_vstream_shm_t       *shm;
     ngx_vstream_stream_t    *st;
@@ -604,6 +649,29 @@ ngx_rtmp_vstream_tick(ngx_event_t *ev)
         ctx = ngx_queue_data(q, ngx_rtmp_vstream_ctx_t, queue);
         ngx_rtmp_vstream_measure(ctx, now);
     }
+
+    /* recordings: a bounded number of files, the first stream rotated */
+
+    budget = NGX_VSTREAM_RECORD_TICK_FILES;
+
+    for (q = ngx_queue_head(&ngx_rtmp_vstream_publishers);
+         q != ngx_queue_sentinel(&ngx_rtmp_vstream_publishers) && budget;
+         q = ngx_queue_next(q))
+    {
+        ctx = ngx_queue_data(q, ngx_rtmp_vstream_ctx_t, queue);
+
+        if (ctx->rec) {
+            ngx_vstream_record_tick(ctx->rec, &budget);
+        }
+    }
+
+    if (budget == 0) {
+        q = ngx_queue_head(&ngx_rtmp_vstream_publishers);
+        ngx_queue_remove(q);
+        ngx_queue_insert_tail(&ngx_rtmp_vstream_publishers, q);
+    }
+
+    ngx_vstream_record_maintain((ngx_cycle_t *) ngx_cycle, ev->log);
 
     if (!ngx_queue_empty(&ngx_rtmp_vstream_publishers)) {
 
@@ -729,6 +797,7 @@ ngx_rtmp_vstream_create_app_conf(ngx_conf_t *cf)
     vacf->access.max_ttl = NGX_CONF_UNSET;
 
     ngx_vstream_webhook_create_conf(&vacf->webhook);
+    ngx_vstream_record_create_conf(&vacf->record);
 
     return vacf;
 }
@@ -743,6 +812,12 @@ ngx_rtmp_vstream_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->enable, prev->enable, 1);
 
     if (ngx_vstream_access_merge(cf, &conf->access, &prev->access)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_vstream_record_merge_conf(cf, &conf->record, &prev->record)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;

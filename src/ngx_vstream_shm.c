@@ -1016,3 +1016,46 @@ ngx_vstream_shm_count(ngx_vstream_shm_t *shm, uint64_t *counter, uint64_t n)
 
     ngx_shmtx_unlock(&shm->shpool->mutex);
 }
+
+
+/* a per-application counter (a uint64_t at offset in ngx_vstream_app_t) */
+
+void
+ngx_vstream_shm_app_count(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    size_t offset, uint64_t n)
+{
+    ngx_vstream_app_t  *a;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    a = ngx_vstream_shm_app_locked(shm, app);
+
+    if (a) {
+        *(uint64_t *) ((u_char *) a + offset) += n;
+
+    } else {
+        shm->sh->t.denied_unaccounted += n;
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+}
+
+
+/* when the live stream app/name started (unix ms), 0 if it is not live */
+
+uint64_t
+ngx_vstream_shm_started_ms(ngx_vstream_shm_t *shm, ngx_str_t *app,
+    ngx_str_t *name)
+{
+    uint64_t               ms;
+    ngx_vstream_stream_t  *st;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    st = ngx_vstream_shm_lookup_locked(shm, app, name);
+    ms = st ? st->started_ms : 0;
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    return ms;
+}

@@ -124,6 +124,11 @@ ok($b->{sparse_nohls} && $b->{sparse_bare} && $b->{sparse_empty} && $b->{sparse_
 ok($b->{token} && $b->{token}{accepted}, 'the dashboard asks for a bearer token where the API wants one');
 ok($b->{drop_removed}, "the dashboard's Drop button disconnects the publisher");
 ok($b->{drop_returned}, 'which publishes again, as the streamer does on AWS');
+ok($b->{rec_listed} && $b->{rec_duration},
+   'the player lists the recording live/clip and plays it (' . ($b->{rec_duration} // '-') . ' s)');
+my ($mid, $at) = @{ $b->{rec_seek} || [] };
+ok(defined $at && abs($at - $mid) < 1, sprintf('and seeks to its middle (%.1f -> %.1f s)', $mid // 0, $at // 0));
+like($b->{rec_dashboard} // '', qr/[\d.]+ (KiB|MiB)/, 'the dashboard lists it with its size');
 
 # Ctrl-C: everything goes
 kill 'INT', $demo;

@@ -37,13 +37,15 @@ typedef enum {
     VSTREAMCTL_CMD_DROP,
     VSTREAMCTL_CMD_BANS,
     VSTREAMCTL_CMD_BAN,
-    VSTREAMCTL_CMD_UNBAN
+    VSTREAMCTL_CMD_UNBAN,
+    VSTREAMCTL_CMD_RECORDINGS,
+    VSTREAMCTL_CMD_RM_RECORDING
 } vstreamctl_cmd_e;
 
 
 /* which commands an option belongs to: a bit per vstreamctl_cmd_e */
 #define VSTREAMCTL_FOR(cmd)  (1u << (cmd))
-#define VSTREAMCTL_FOR_ALL   0x3fu
+#define VSTREAMCTL_FOR_ALL   0xffu
 #define VSTREAMCTL_FOR_ADMIN (VSTREAMCTL_FOR_ALL                            \
                               & ~VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN))
 
@@ -97,6 +99,7 @@ static int vstreamctl_target_one(void *ctx, const char *base,
 static void vstreamctl_target_done(vstreamctl_opts_t *opts,
     const char *target, const char *label, long status);
 static int vstreamctl_bans(vstreamctl_opts_t *opts);
+static int vstreamctl_rec_command(vstreamctl_opts_t *opts);
 static int vstreamctl_sign_command(vstreamctl_opts_t *opts);
 static int vstreamctl_token_valid(const vstreamctl_buf_t *token);
 static int vstreamctl_admin_setup(vstreamctl_opts_t *opts, char **base,
@@ -104,7 +107,8 @@ static int vstreamctl_admin_setup(vstreamctl_opts_t *opts, char **base,
 
 
 static const char  *vstreamctl_commands[] = {
-    "status", "sign", "drop", "bans", "ban", "unban"
+    "status", "sign", "drop", "bans", "ban", "unban", "recordings",
+    "rm-recording"
 };
 
 #define VSTREAMCTL_NCOMMANDS                                                 \
@@ -136,7 +140,8 @@ static const struct {
     { VSTREAMCTL_OPT_URL, VSTREAMCTL_FOR_ADMIN },
     { VSTREAMCTL_OPT_TOKEN_FILE, VSTREAMCTL_FOR_ADMIN },
     { VSTREAMCTL_OPT_JSON, VSTREAMCTL_FOR(VSTREAMCTL_CMD_STATUS)
-                           | VSTREAMCTL_FOR(VSTREAMCTL_CMD_BANS) },
+                           | VSTREAMCTL_FOR(VSTREAMCTL_CMD_BANS)
+                           | VSTREAMCTL_FOR(VSTREAMCTL_CMD_RECORDINGS) },
     { VSTREAMCTL_OPT_KID, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
     { VSTREAMCTL_OPT_BAN, VSTREAMCTL_FOR(VSTREAMCTL_CMD_DROP) },
     { VSTREAMCTL_OPT_SECRET_FILE, VSTREAMCTL_FOR(VSTREAMCTL_CMD_SIGN) },
@@ -166,6 +171,11 @@ static const char  vstreamctl_usage[] =
 "                      ban a name (live or not) for SECONDS, or set the\n"
 "                      time left of its ban\n"
 "  unban APP/STREAM    lift a ban\n"
+"  recordings [APP/STREAM] [--url URL] [--token-file F] [--json]\n"
+"                      list the recordings (a table), or print the\n"
+"                      admin API's document as received (--json)\n"
+"  rm-recording APP/STREAM/ID [--url URL] [--token-file F]\n"
+"                      delete a complete recording\n"
 "\n"
 "Options:\n"
 "  --url URL           admin API base (default " VSTREAMCTL_DEFAULT_URL ",\n"
@@ -218,6 +228,16 @@ main(int argc, char **argv)
 
     case VSTREAMCTL_CMD_SIGN:
         return vstreamctl_sign_command(&opts);
+
+    case VSTREAMCTL_CMD_RECORDINGS:
+    case VSTREAMCTL_CMD_RM_RECORDING:
+        rc = vstreamctl_http_init();
+        if (rc == VSTREAMCTL_OK) {
+            rc = vstreamctl_rec_command(&opts);
+            vstreamctl_http_cleanup();
+        }
+
+        return rc;
 
     default:
         break;
@@ -427,7 +447,7 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
 
     if (i == VSTREAMCTL_NCOMMANDS) {
         vstreamctl_error("unknown command \"%s\": status, sign, drop, "
-                         "bans, ban or unban "
+                         "bans, ban, unban, recordings or rm-recording "
                          "(see vstreamctl --help)", args[0]);
         return VSTREAMCTL_USAGE;
     }
@@ -476,6 +496,11 @@ vstreamctl_parse(int argc, char **argv, vstreamctl_opts_t *opts)
 
         opts->target = args[1];
 
+        return VSTREAMCTL_OK;
+    }
+
+    if (opts->cmd == VSTREAMCTL_CMD_RECORDINGS && nargs <= 2) {
+        opts->target = (nargs == 2) ? args[1] : NULL;
         return VSTREAMCTL_OK;
     }
 
@@ -848,6 +873,35 @@ vstreamctl_target(vstreamctl_opts_t *opts)
     free(base);
     free(app);
     free(stream);
+
+    return rc;
+}
+
+
+/* recordings and rm-recording: vstreamctl_rec.c */
+
+static int
+vstreamctl_rec_command(vstreamctl_opts_t *opts)
+{
+    int                     rc;
+    char                   *base;
+    vstreamctl_buf_t        token;
+    vstreamctl_http_conf_t  conf;
+
+    rc = vstreamctl_admin_setup(opts, &base, &token, &conf);
+    if (rc != VSTREAMCTL_OK) {
+        return rc;
+    }
+
+    if (opts->cmd == VSTREAMCTL_CMD_RECORDINGS) {
+        rc = vstreamctl_recordings(&conf, base, opts->target, opts->json);
+
+    } else {
+        rc = vstreamctl_rm_recording(&conf, base, opts->target);
+    }
+
+    vstreamctl_secret_free(&token);
+    free(base);
 
     return rc;
 }

@@ -97,6 +97,12 @@ int vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf,
 int vstreamctl_fleet_each(int (*one)(void *ctx, const char *base,
     const char *label), void *ctx);
 
+/* vstreamctl_rec.c */
+int vstreamctl_recordings(const vstreamctl_http_conf_t *conf,
+    const char *base, const char *target, int raw);
+int vstreamctl_rm_recording(const vstreamctl_http_conf_t *conf,
+    const char *base, const char *target);
+
 /* vstreamctl_sign.c */
 #define VSTREAMCTL_KID_MAX          8
 

@@ -60,6 +60,55 @@ async function sparseStatus(context) {
     for (const e of errors) fail('sparse status: ' + e);
 }
 
+// Recordings: the player lists the demo's 6 s clip (live/clip, complete),
+// plays it as VOD and seeks to its middle; the dashboard lists it with its
+// size and a Delete button.
+async function recordings(context) {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => fail('player page error (recordings): ' + e.message));
+    await page.goto(base + '/', { waitUntil: 'load' });
+    const sel = '#recordings button[data-id^="live/clip/"]';
+    const listed = await page.waitForSelector(sel, { timeout: 30000 }).then(() => true, () => false);
+    found.rec_listed = listed;
+    if (!listed) { fail('the player does not list the recording live/clip'); await page.close(); return; }
+    await page.click(sel);
+    found.rec_duration = await page.waitForFunction(() => {
+        const v = document.getElementById('video');
+        return isFinite(v.duration) && v.duration > 3 && v.currentTime > 0.2 ? v.duration : false;
+    }, null, { timeout: 20000 }).then((h) => h.jsonValue(), () => null);
+    if (!found.rec_duration) {
+        fail('the recording did not play (a finite duration and a growing currentTime)');
+    } else {
+        // [target, where it landed, and 1.5 s of playing later]
+        found.rec_seek = await page.evaluate(() => new Promise((done) => {
+            const v = document.getElementById('video');
+            const mid = v.duration / 2;
+            const timer = setTimeout(() => done([mid, v.currentTime, null]), 10000);
+            v.addEventListener('seeked', () => {
+                const at = v.currentTime;
+                setTimeout(() => { clearTimeout(timer); done([mid, at, v.currentTime]); }, 1500);
+            }, { once: true });
+            v.currentTime = mid;
+        }));
+        const [mid, at, later] = found.rec_seek;
+        if (!(Math.abs(at - mid) < 1.0)) fail(`the seek to ${mid} s landed at ${at} s`);
+        if (!(later > at + 0.5)) fail(`after the seek the recording did not play on (${at} -> ${later})`);
+    }
+    found.rec_badge = await page.textContent('#live-badge');
+    await page.screenshot({ path: path.join(shots, 'recording.png') });
+    await page.close();
+
+    const dash = await context.newPage();
+    dash.on('pageerror', (e) => fail('dashboard page error (recordings): ' + e.message));
+    await dash.goto(base + '/dashboard/', { waitUntil: 'load' });
+    const row = 'tr[data-recording^="live/clip/"]';
+    found.rec_dashboard = await dash.waitForSelector(row, { timeout: 10000 })
+        .then((e) => e.innerText(), () => null);
+    if (!/[0-9.]+ (KiB|MiB)/.test(found.rec_dashboard || '')) fail('the dashboard does not list live/clip with its size');
+    if (!await dash.$(row + ' button.danger')) fail('the recording has no Delete button');
+    await dash.close();
+}
+
 // An admin API with a bearer token (as on AWS): the dashboard asks for it,
 // sends it, and says so when it is refused.
 async function tokenFlow(context) {
@@ -232,6 +281,7 @@ async function main() {
         }
 
         await narrow(context);
+        await recordings(context);
         await sparseStatus(context);
         await tokenFlow(context);
     } finally {

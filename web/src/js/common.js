@@ -33,6 +33,12 @@ const vstream = (() => {
     const drop = (app, name) =>
         request('DELETE', 'streams/' + encodeURIComponent(app) + '/' + encodeURIComponent(name));
 
+    // Recordings: {recordings: [...], truncated}; each one's "playlist" is
+    // the URL path it is served under (/rec/APP/NAME/ID/index.m3u8).
+    const recordings = async () => (await request('GET', 'recordings')).json();
+    const removeRecording = (r) =>
+        request('DELETE', 'recordings/' + [r.app, r.name, r.id].map(encodeURIComponent).join('/'));
+
     // The HLS playlist URL of a stream object (or of "app/name" alone).
     function playlist(app, name, hlsInfo) {
         const file = (hlsInfo && hlsInfo.playlist) || name + '.m3u8';
@@ -114,5 +120,5 @@ const vstream = (() => {
         return e;
     }
 
-    return { api, token, status, drop, playlist, bps, bytes, duration, count, time, video, audio, el };
+    return { api, token, status, drop, recordings, removeRecording, playlist, bps, bytes, duration, count, time, video, audio, el };
 })();

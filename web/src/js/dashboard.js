@@ -1,6 +1,7 @@
 // The admin dashboard: polls vstream/status every second and shows totals,
 // live streams (with a bitrate chart of the last minute each), recent
-// denials, and a drop button (DELETE vstream/streams/APP/NAME).  Any field
+// denials, a drop button (DELETE vstream/streams/APP/NAME), and the
+// recordings with a delete button (DELETE vstream/recordings/APP/NAME/ID).  Any field
 // the module does not send (yet) shows as a dash.
 'use strict';
 
@@ -81,29 +82,64 @@
         canvas.dataset.scale = String(max);
     }
 
-    function dropButton(app, name) {
-        const b = el('button', { class: 'danger', title: 'Disconnect the publisher' }, 'Drop');
+    // Two clicks: the first arms the button for 3 s, the second acts.
+    function armed(label, title, action) {
+        const b = el('button', { class: 'danger', title }, label);
         let timer = null;
         b.addEventListener('click', async () => {
-            if (!b.classList.contains('armed')) {       // first click arms, second drops
+            if (!b.classList.contains('armed')) {
                 b.classList.add('armed');
-                b.textContent = 'Drop?';
-                timer = setTimeout(() => { b.classList.remove('armed'); b.textContent = 'Drop'; }, 3000);
+                b.textContent = label + '?';
+                timer = setTimeout(() => { b.classList.remove('armed'); b.textContent = label; }, 3000);
                 return;
             }
             clearTimeout(timer);
             b.disabled = true;
-            b.textContent = 'Dropping…';
             try {
-                await vstream.drop(app, name);
+                await action();
             } catch (e) {
                 b.disabled = false;
                 b.classList.remove('armed');
-                b.textContent = 'Drop';
-                showError('Drop ' + app + '/' + name + ' failed: ' + e.message);
+                b.textContent = label;
+                showError(label + ' failed: ' + e.message);
             }
         });
         return b;
+    }
+
+    // every 5 s: the recordings, newest first, each with a Delete button
+    let recTick = 0;
+    async function renderRecordings() {
+        if (recTick++ % 5) return;
+        let doc;
+        try {
+            doc = await vstream.recordings();
+        } catch (e) {
+            return;
+        }
+        const recs = (doc.recordings || []).slice().reverse();
+        $('recordings').replaceChildren(...(recs.length ? recs.map((r) => {
+            const key = r.app + '/' + r.name + '/' + r.id;
+            return el('tr', { 'data-recording': key },
+                el('td', {}, el('a', { href: '../#rec/' + key }, r.app + '/' + r.name),
+                   el('span', { class: 'sub' }, r.id)),
+                el('td', { class: 'num' }, vstream.time(r.started_at)),
+                el('td', { class: 'num' }, vstream.duration(r.duration_s)),
+                el('td', { class: 'num' }, vstream.count(r.segments)),
+                el('td', { class: 'num size' }, vstream.bytes(r.bytes)),
+                el('td', {}, el('span', { class: 'badge ' + (r.complete ? 'ok' : '') },
+                                r.complete ? 'complete' : 'recording')),
+                el('td', {}, r.complete ? armed('Delete', 'Delete the recording', async () => {
+                    await vstream.removeRecording(r);
+                    recTick = 0;
+                    document.querySelector(`tr[data-recording="${CSS.escape(key)}"]`)?.remove();
+                }) : ''));
+        }) : [el('tr', { class: 'empty' }, el('td', { colspan: 7 },
+                 'No recordings.'))]));
+    }
+
+    function dropButton(app, name) {
+        return armed('Drop', 'Disconnect the publisher', () => vstream.drop(app, name));
     }
 
     function newRow(s) {
@@ -205,6 +241,7 @@
             renderTotals(doc);
             renderStreams(doc);
             renderDenied(doc);
+            renderRecordings();
             $('state').textContent = 'updated ' + vstream.time(new Date());
             $('footer').replaceChildren('nginx ' + (doc.nginx_version || '?') + ' · vstream ' +
                 (doc.module_version || '?') + ' · refreshed every second from ',

@@ -6,7 +6,7 @@
 (() => {
     const $ = (id) => document.getElementById(id);
     const video = $('video');
-    let current = null;     // {app, name, url}
+    let current = null;     // {app, name, url, vod}
     let hls = null;
     let retry = null;
 
@@ -36,11 +36,26 @@
         load();
     }
 
+    // A recording: a VOD (or, while recorded, EVENT) playlist; seekable.
+    function playRecording(r) {
+        if (current && current.url === r.playlist) return;
+        stop();
+        current = { app: r.app, name: r.name, url: r.playlist, vod: r.id };
+        $('title').textContent = r.app + '/' + r.name + ' · ' + vstream.time(r.started_at);
+        history.replaceState(null, '', '#rec/' + r.app + '/' + r.name + '/' + r.id);
+        setState('LOADING');
+        $('facts').textContent = 'Recording ' + r.id + ' · ' + vstream.duration(r.duration_s) +
+            ' · ' + vstream.bytes(r.bytes) + (r.complete ? '' : ' · still recording');
+        markCurrent();
+        load();
+    }
+
     function load() {
         if (!current) return;
         const url = current.url;
         if (window.Hls && Hls.isSupported()) {
-            hls = new Hls({ liveSyncDurationCount: 3, manifestLoadingMaxRetry: 2 });
+            hls = new Hls(current.vod ? { manifestLoadingMaxRetry: 2 }
+                                      : { liveSyncDurationCount: 3, manifestLoadingMaxRetry: 2 });
             hls.on(Hls.Events.MANIFEST_PARSED, () => { video.play().catch(() => {}); });
             hls.on(Hls.Events.ERROR, (ev, data) => {
                 if (!data.fatal) return;
@@ -60,13 +75,42 @@
         }
     }
 
-    video.addEventListener('playing', () => setState('LIVE', 'live'));
+    video.addEventListener('playing', () =>
+        (current && current.vod ? setState('RECORDING') : setState('LIVE', 'live')));
     video.addEventListener('waiting', () => setState('BUFFERING'));
 
     function markCurrent() {
         for (const b of document.querySelectorAll('#streams button')) {
-            b.classList.toggle('current', !!current && b.dataset.key === current.app + '/' + current.name);
+            b.classList.toggle('current', !!current && !current.vod &&
+                               b.dataset.key === current.app + '/' + current.name);
         }
+        for (const b of document.querySelectorAll('#recordings button')) {
+            b.classList.toggle('current', !!current && b.dataset.key === current.url);
+        }
+    }
+
+    // the list beside the live streams; a recording found in the hash plays
+    async function refreshRecordings() {
+        let doc;
+        try {
+            doc = await vstream.recordings();
+        } catch (e) {
+            $('rec-note').textContent = 'No recordings listed (' + e.message + ').';
+            return;
+        }
+        const recs = (doc.recordings || []).slice().reverse();     // newest first
+        $('recordings').replaceChildren(...recs.map((r) => vstream.el('li', {},
+            vstream.el('button', { 'data-key': r.playlist, 'data-id': r.app + '/' + r.name + '/' + r.id,
+                                   onclick: () => playRecording(r) },
+                vstream.el('span', {}, r.app + '/' + r.name + ' ' + vstream.time(r.started_at)),
+                vstream.el('span', { class: 'muted' }, vstream.duration(r.duration_s) +
+                           (r.complete ? '' : ' · rec'))))));
+        $('rec-note').textContent = recs.length ? (doc.truncated ? 'Only the first ones are listed.' : '')
+                                                : 'No recordings yet.';
+        markCurrent();
+        const m = /^#rec\/(.+)$/.exec(decodeURIComponent(location.hash));
+        const want = m && recs.find((r) => r.app + '/' + r.name + '/' + r.id === m[1]);
+        if (want && !current) playRecording(want);
     }
 
     function describe(s) {
@@ -80,6 +124,7 @@
     }
 
     function fromHash() {
+        if (/^#rec\//.test(location.hash)) return null;
         const m = /^#([^/]+)\/(.+)$/.exec(decodeURIComponent(location.hash));
         return m ? { app: m[1], name: m[2] } : null;
     }
@@ -99,6 +144,7 @@
             }
             return;
         }
+        refreshRecordings();
         const streams = (doc.streams || []).slice().sort((a, b) =>
             (a.app + '/' + a.name).localeCompare(b.app + '/' + b.name));
         const list = $('streams');
@@ -112,14 +158,14 @@
         $('state').textContent = streams.length + (streams.length === 1 ? ' stream live' : ' streams live');
         markCurrent();
 
-        if (!current && streams.length) {
+        if (!current && streams.length && !/^#rec\//.test(location.hash)) {
             const want = fromHash();
             const s = (want && streams.find((x) => x.app === want.app && x.name === want.name)) || streams[0];
             play(s.app, s.name, s.hls);
         }
         const mine = current && streams.find((x) => x.app === current.app && x.name === current.name);
         if (mine) $('facts').textContent = describe(mine);
-        else if (current && !hls) $('facts').textContent = 'Not live.';
+        else if (current && !hls && !current.vod) $('facts').textContent = 'Not live.';
     }
 
     $('by-name').addEventListener('submit', (ev) => {
