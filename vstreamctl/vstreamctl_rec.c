@@ -24,6 +24,7 @@ static int vstreamctl_rec_send(const vstreamctl_http_conf_t *conf,
 static char *vstreamctl_rec_url(const char *base, const char *app,
     const char *stream, const char *id);
 static void vstreamctl_rec_size(char *dst, size_t size, double bytes);
+static void vstreamctl_rec_cell(char *dst, json_t *obj, const char *key);
 static int vstreamctl_rec_table(const char *shown,
     const vstreamctl_buf_t *body);
 
@@ -219,11 +220,24 @@ vstreamctl_rec_size(char *dst, size_t size, double bytes)
 }
 
 
+/* a string field, sanitized; "-" when missing (dst: VSTREAMCTL_REC_CELL) */
+
+static void
+vstreamctl_rec_cell(char *dst, json_t *obj, const char *key)
+{
+    json_t  *v;
+
+    v = json_object_get(obj, key);
+    vstreamctl_sanitize(dst, VSTREAMCTL_REC_CELL,
+                        json_is_string(v) ? json_string_value(v) : "-");
+}
+
+
 static int
 vstreamctl_rec_table(const char *shown, const vstreamctl_buf_t *body)
 {
     size_t        i, n;
-    json_t       *doc, *list, *r, *v;
+    json_t       *doc, *list, *r;
     json_error_t  jerr;
     char          app[VSTREAMCTL_REC_CELL], name[VSTREAMCTL_REC_CELL];
     char          id[VSTREAMCTL_REC_CELL], started[VSTREAMCTL_REC_CELL];
@@ -252,18 +266,10 @@ vstreamctl_rec_table(const char *shown, const vstreamctl_buf_t *body)
     for (i = 0; i < n; i++) {
         r = json_array_get(list, i);
 
-        v = json_object_get(r, "app");
-        vstreamctl_sanitize(app, sizeof(app),
-                            json_is_string(v) ? json_string_value(v) : "-");
-        v = json_object_get(r, "name");
-        vstreamctl_sanitize(name, sizeof(name),
-                            json_is_string(v) ? json_string_value(v) : "-");
-        v = json_object_get(r, "id");
-        vstreamctl_sanitize(id, sizeof(id),
-                            json_is_string(v) ? json_string_value(v) : "-");
-        v = json_object_get(r, "started_at");
-        vstreamctl_sanitize(started, sizeof(started),
-                            json_is_string(v) ? json_string_value(v) : "-");
+        vstreamctl_rec_cell(app, r, "app");
+        vstreamctl_rec_cell(name, r, "name");
+        vstreamctl_rec_cell(id, r, "id");
+        vstreamctl_rec_cell(started, r, "started_at");
 
         vstreamctl_rec_size(bytes, sizeof(bytes),
                             json_number_value(json_object_get(r, "bytes")));
