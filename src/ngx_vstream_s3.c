@@ -347,8 +347,11 @@ ngx_vstream_s3_check_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
                            "\"%V\": invalid parameter \"credentials=%V\": "
                            "it must be a regular file of mode 0600 or "
                            "stricter, owned by root or the nginx user "
-                           "(it is mode %04o, uid %d)", &cmd->name, &path,
-                           (int) (fi.st_mode & 07777), (int) fi.st_uid);
+                           "(it is mode %d%d%d%d, uid %d)", &cmd->name,
+                           &path, (int) (fi.st_mode >> 9) & 7,
+                           (int) (fi.st_mode >> 6) & 7,
+                           (int) (fi.st_mode >> 3) & 7,
+                           (int) fi.st_mode & 7, (int) fi.st_uid);
         goto failed;
     }
 
