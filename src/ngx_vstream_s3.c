@@ -476,6 +476,10 @@ ngx_vstream_s3_init_process(ngx_cycle_t *cycle, ngx_array_t *confs)
 
     ngx_add_timer(&ngx_vstream_s3_timer, NGX_VSTREAM_S3_NEXT);
 
+    ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                  "vstream: the S3 uploader runs in this worker "
+                  "(%ui applications)", confs->nelts);
+
 #endif
 
     return NGX_OK;

@@ -158,6 +158,13 @@ sub keys {
     return sort map { $_->{Key} } @{ $doc->{Contents} || [] };
 }
 
+# how many keys a prefix holds
+sub count {
+    my ($self, $prefix) = @_;
+    my @k = $self->keys($prefix);
+    return scalar @k;
+}
+
 # an object's metadata (aws s3api head-object): a hash, or undef
 sub head {
     my ($self, $key) = @_;
