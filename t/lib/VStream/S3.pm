@@ -18,6 +18,7 @@ use strict;
 use warnings;
 
 use File::Basename qw(basename);
+use Fcntl qw(:flock);
 use File::Path qw(make_path);
 use IO::Socket::INET;
 use IO::Select;
@@ -37,16 +38,10 @@ sub new {
     my ($class, $t, %opt) = @_;
     my $top = VStream::Test::top();
     my @why;
-    push @why, 'node not installed' unless -x '/usr/bin/node' || _which('node');
+    push @why, 'node not installed' unless _which('node');
     push @why, "Debian's awscli not installed ($AWS)" unless -x $AWS;
-    push @why, 'npm not installed'
-        unless -d "$top/t/s3/node_modules/s3rver" || _which('npm');
     plan(skip_all => join('; ', @why)) if @why;
-
-    unless (-d "$top/t/s3/node_modules/s3rver") {
-        my $out = `npm ci --prefix '$top/t/s3' --no-audit --no-fund 2>&1`;
-        die "npm ci in t/s3 failed:\n$out" if $?;
-    }
+    _npm_ci($top);
 
     my $self = bless {
         t      => $t,
@@ -59,6 +54,26 @@ sub new {
     }, $class;
     make_path($self->{dir});
     return $self;
+}
+
+# t/s3/node_modules from the committed lock, once (the two S3 tests may
+# start together); Debian's nodejs comes without npm, NodeSource's with it
+sub _npm_ci {
+    my ($top) = @_;
+    my $dir = "$top/t/s3";
+    return if -d "$dir/node_modules/s3rver";
+    open my $lock, '>', '/tmp/vstream-s3-npm.lock' or die $!;
+    flock($lock, LOCK_EX) or die $!;
+    return if -d "$dir/node_modules/s3rver";
+    unless (_which('npm')) {
+        plan(skip_all => 'npm not installed') if $> != 0;
+        system('DEBIAN_FRONTEND=noninteractive apt-get install -y -q '
+               . '--no-install-recommends npm >/dev/null 2>&1');
+        plan(skip_all => 'npm not installed, and apt-get could not')
+            unless _which('npm');
+    }
+    my $out = `npm ci --prefix '$dir' --no-audit --no-fund 2>&1`;
+    die "npm ci in t/s3 failed:\n$out" if $?;
 }
 
 sub _which {
