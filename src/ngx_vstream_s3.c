@@ -401,7 +401,9 @@ char *
 ngx_vstream_s3_merge(ngx_conf_t *cf, ngx_vstream_s3_conf_t *s3,
     ngx_str_t *app, ngx_str_t *path)
 {
+#if (NGX_THREADS)
     ngx_str_t  pool_name = ngx_string("default");
+#endif
 
     if (s3 == NULL) {
         return NGX_CONF_OK;
