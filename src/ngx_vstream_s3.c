@@ -102,6 +102,8 @@ static vstream_s3_creds_t *ngx_vstream_s3_creds(
     ngx_vstream_s3_task_ctx_t *ctx);
 static ngx_int_t ngx_vstream_s3_imds(ngx_vstream_s3_task_ctx_t *ctx,
     const char *method, const char *path, ngx_vstream_s3_body_t *body);
+static long ngx_vstream_s3_perform(ngx_vstream_s3_task_ctx_t *ctx,
+    CURL *curl, struct curl_slist *headers, const char *what);
 static CURL *ngx_vstream_s3_curl(void);
 static size_t ngx_vstream_s3_write(char *p, size_t size, size_t n,
     void *data);
@@ -293,105 +295,65 @@ ngx_vstream_s3_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * The credentials file is read here, by the master as root: 0600 or
- * stricter, owned by root or the nginx user, a regular file.
+ * The credentials file is read here, by the master as root, as a secret
+ * file (a regular file, 0600 or stricter, not empty); it must also be
+ * owned by root or the nginx user.
  */
 
 static char *
 ngx_vstream_s3_check_credentials(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_vstream_s3_conf_t *s3)
 {
-    char             *buf;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_uid_t         user;
-    ngx_str_t         path;
-    ngx_file_info_t   fi;
-    ngx_core_conf_t  *ccf;
-    const char       *err;
+    ngx_uid_t              user;
+    ngx_core_conf_t       *ccf;
+    ngx_file_info_t        fi;
+    const char            *err;
+    ngx_vstream_secret_t   secret;
 
-    path = s3->credentials;
-
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+    if (ngx_vstream_read_secret(cf, &s3->credentials, &secret)
+        != NGX_CONF_OK)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": invalid parameter \"credentials=%V\"",
+                           &cmd->name, &s3->credentials);
         return NGX_CONF_ERROR;
     }
 
-    s3->credentials = path;
-
-    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\": invalid parameter \"credentials=%V\": "
-                           "cannot open it", &cmd->name, &path);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\": credentials file \"%V\": fstat() failed",
-                           &cmd->name, &path);
-        goto failed;
-    }
+    s3->credentials = secret.path;
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(cf->cycle->conf_ctx,
                                            ngx_core_module);
     user = ccf->user;
 
-    if (!ngx_is_file(&fi)
-        || (fi.st_mode & (S_IRWXG|S_IRWXO))
+    if (ngx_file_info(secret.path.data, &fi) == NGX_FILE_ERROR
         || !(fi.st_uid == 0 || fi.st_uid == geteuid()
              || (user != (ngx_uid_t) NGX_CONF_UNSET_UINT
                  && fi.st_uid == user)))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": invalid parameter \"credentials=%V\": "
-                           "it must be a regular file of mode 0600 or "
-                           "stricter, owned by root or the nginx user "
-                           "(it is mode %d%d%d%d, uid %d)", &cmd->name,
-                           &path, (int) (fi.st_mode >> 9) & 7,
-                           (int) (fi.st_mode >> 6) & 7,
-                           (int) (fi.st_mode >> 3) & 7,
-                           (int) fi.st_mode & 7, (int) fi.st_uid);
+                           "it must be owned by root or the nginx user",
+                           &cmd->name, &secret.path);
         goto failed;
     }
 
-    if (ngx_file_size(&fi) > 64 * 1024) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": credentials file \"%V\" is too large",
-                           &cmd->name, &path);
-        goto failed;
-    }
-
-    buf = ngx_pnalloc(cf->temp_pool, (size_t) ngx_file_size(&fi) + 1);
-    if (buf == NULL) {
-        goto failed;
-    }
-
-    n = ngx_read_fd(fd, buf, (size_t) ngx_file_size(&fi));
-    if (n == -1) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\": credentials file \"%V\": read() failed",
-                           &cmd->name, &path);
-        goto failed;
-    }
-
-    ngx_close_file(fd);
-
-    if (vstream_s3_parse_credentials(buf, (size_t) n, s3->creds, &err) != 0) {
-        ngx_explicit_memzero(buf, (size_t) n);
+    if (vstream_s3_parse_credentials((char *) secret.value.data,
+                                     secret.value.len, s3->creds, &err)
+        != 0)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": credentials file \"%V\": %s",
-                           &cmd->name, &path, err);
-        return NGX_CONF_ERROR;
+                           &cmd->name, &secret.path, err);
+        goto failed;
     }
 
-    ngx_explicit_memzero(buf, (size_t) n);
+    ngx_explicit_memzero(secret.value.data, secret.value.len);
 
     return NGX_CONF_OK;
 
 failed:
 
-    ngx_close_file(fd);
+    ngx_explicit_memzero(secret.value.data, secret.value.len);
 
     return NGX_CONF_ERROR;
 }
@@ -1019,8 +981,6 @@ ngx_vstream_s3_put(ngx_vstream_s3_task_ctx_t *ctx, FILE *fp, off_t size,
     u_char                  sigv4[64];
     long                    status;
     CURL                   *curl;
-    CURLcode                code;
-    ngx_int_t               rc;
     struct curl_slist      *headers, *h;
     vstream_s3_creds_t     *creds;
     ngx_vstream_s3_conf_t  *conf;
@@ -1050,12 +1010,11 @@ ngx_vstream_s3_put(ngx_vstream_s3_task_ctx_t *ctx, FILE *fp, off_t size,
     }
 
     headers = NULL;
-    rc = NGX_ERROR;
 
     ngx_snprintf(hdr, sizeof(hdr) - 1, "Content-Type: %s%Z", ctype);
     h = curl_slist_append(headers, (char *) hdr);
     if (h == NULL) {
-        goto done;
+        goto failed;
     }
     headers = h;
 
@@ -1064,7 +1023,7 @@ ngx_vstream_s3_put(ngx_vstream_s3_task_ctx_t *ctx, FILE *fp, off_t size,
                   (u_char *) sha256, 32) = '\0';
     h = curl_slist_append(headers, (char *) hdr);
     if (h == NULL) {
-        goto done;
+        goto failed;
     }
     headers = h;
 
@@ -1073,7 +1032,7 @@ ngx_vstream_s3_put(ngx_vstream_s3_task_ctx_t *ctx, FILE *fp, off_t size,
                      creds->token);
         h = curl_slist_append(headers, (char *) hdr);
         if (h == NULL) {
-            goto done;
+            goto failed;
         }
         headers = h;
     }
@@ -1081,7 +1040,7 @@ ngx_vstream_s3_put(ngx_vstream_s3_task_ctx_t *ctx, FILE *fp, off_t size,
     /* no 100-continue round trip */
     h = curl_slist_append(headers, "Expect:");
     if (h == NULL) {
-        goto done;
+        goto failed;
     }
     headers = h;
 
@@ -1097,36 +1056,23 @@ ngx_vstream_s3_put(ngx_vstream_s3_task_ctx_t *ctx, FILE *fp, off_t size,
     curl_easy_setopt(curl, CURLOPT_PASSWORD, creds->secret);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long) NGX_VSTREAM_S3_TIMEOUT);
 
-    code = curl_easy_perform(curl);
+    status = ngx_vstream_s3_perform(ctx, curl, headers, "S3");
 
-    if (code != CURLE_OK) {
-        ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1, "%s%Z",
-                     curl_easy_strerror(code));
-        goto done;
+    if ((status == 400 || status == 403) && conf->credentials.len == 0) {
+        /* the role's credentials may have been revoked: fetch anew */
+        conf->creds->expiration = 0;
     }
 
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    return (status >= 200 && status < 300) ? NGX_OK : NGX_ERROR;
 
-    if (status < 200 || status > 299) {
-        ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
-                     "S3 answered HTTP %l%Z", status);
+failed:
 
-        if ((status == 400 || status == 403) && conf->credentials.len == 0) {
-            /* the role's credentials may have been revoked: fetch anew */
-            conf->creds->expiration = 0;
-        }
-
-        goto done;
-    }
-
-    rc = NGX_OK;
-
-done:
-
+    ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
+                 "out of memory%Z");
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
 
-    return rc;
+    return NGX_ERROR;
 }
 
 
@@ -1238,8 +1184,6 @@ ngx_vstream_s3_imds(ngx_vstream_s3_task_ctx_t *ctx, const char *method,
     u_char                  url[512], hdr[VSTREAM_S3_TOKEN_MAX + 64];
     long                    status;
     CURL                   *curl;
-    CURLcode                code;
-    ngx_int_t               rc;
     struct curl_slist      *headers;
     ngx_vstream_s3_conf_t  *conf;
 
@@ -1267,12 +1211,12 @@ ngx_vstream_s3_imds(ngx_vstream_s3_task_ctx_t *ctx, const char *method,
     }
 
     headers = curl_slist_append(NULL, (char *) hdr);
-    rc = NGX_ERROR;
 
     if (headers == NULL) {
         ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
                      "out of memory%Z");
-        goto done;
+        curl_easy_cleanup(curl);
+        return NGX_ERROR;
     }
 
     curl_easy_setopt(curl, CURLOPT_URL, (char *) url);
@@ -1285,37 +1229,50 @@ ngx_vstream_s3_imds(ngx_vstream_s3_task_ctx_t *ctx, const char *method,
                      (long) NGX_VSTREAM_S3_IMDS_TIMEOUT);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 
+    status = ngx_vstream_s3_perform(ctx, curl, headers, "IMDS");
+
+    if (status == 401) {
+        /* the token expired or was refused: a new one next time */
+        conf->token[0] = '\0';
+    }
+
+    return (status == 200) ? NGX_OK : NGX_ERROR;
+}
+
+
+/*
+ * Performs a request and frees it: the HTTP status, or -1 when there is
+ * none; what went wrong is in ctx->err.
+ */
+
+static long
+ngx_vstream_s3_perform(ngx_vstream_s3_task_ctx_t *ctx, CURL *curl,
+    struct curl_slist *headers, const char *what)
+{
+    long      status;
+    CURLcode  code;
+
+    status = -1;
+
     code = curl_easy_perform(curl);
 
     if (code != CURLE_OK) {
-        ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
-                     "IMDS %s %s: %s%Z", method, path,
-                     curl_easy_strerror(code));
-        goto done;
-    }
+        ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1, "%s: %s%Z",
+                     what, curl_easy_strerror(code));
 
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    } else {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 
-    if (status != 200) {
-        ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
-                     "IMDS %s %s answered HTTP %l%Z", method, path, status);
-
-        if (status == 401) {
-            /* the token expired or was refused: a new one next time */
-            conf->token[0] = '\0';
+        if (status < 200 || status > 299) {
+            ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
+                         "%s answered HTTP %l%Z", what, status);
         }
-
-        goto done;
     }
-
-    rc = NGX_OK;
-
-done:
 
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
 
-    return rc;
+    return status;
 }
 
 

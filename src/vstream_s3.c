@@ -4,6 +4,7 @@
  */
 
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
@@ -377,15 +378,31 @@ int
 vstream_s3_parse_credentials(const char *buf, size_t len,
     vstream_s3_creds_t *creds, const char **err)
 {
-    int          in_default, have_id, have_secret;
-    size_t       klen, vlen;
+    int          in_default, have;
+    size_t       klen, vlen, i;
     const char  *p, *end, *nl, *line, *last, *eq, *k, *kend, *v, *vend;
+
+    static const struct {
+        const char  *name;
+        size_t       offset;
+        size_t       size;
+        const char  *err;
+    } keys[] = {
+        { "aws_access_key_id", offsetof(vstream_s3_creds_t, key_id),
+          VSTREAM_S3_KEY_ID_MAX + 1,
+          "aws_access_key_id is empty or too long" },
+        { "aws_secret_access_key", offsetof(vstream_s3_creds_t, secret),
+          VSTREAM_S3_SECRET_MAX + 1,
+          "aws_secret_access_key is empty or too long" },
+        { "aws_session_token", offsetof(vstream_s3_creds_t, token),
+          VSTREAM_S3_TOKEN_MAX + 1,
+          "aws_session_token is empty or too long" },
+    };
 
     memset(creds, 0, sizeof(vstream_s3_creds_t));
 
     in_default = 1;
-    have_id = 0;
-    have_secret = 0;
+    have = 0;
 
     for (p = buf, end = buf + len; p < end; p = nl + 1) {
         nl = memchr(p, '\n', (size_t) (end - p));
@@ -426,43 +443,26 @@ vstream_s3_parse_credentials(const char *buf, size_t len,
         klen = (size_t) (kend - k);
         vlen = (size_t) (vend - v);
 
-        if (klen == sizeof("aws_access_key_id") - 1
-            && memcmp(k, "aws_access_key_id", klen) == 0)
-        {
-            if (vstream_s3_copy(creds->key_id, sizeof(creds->key_id), v, vlen)
+        for (i = 0; i < 3; i++) {
+            if (klen != strlen(keys[i].name)
+                || memcmp(k, keys[i].name, klen) != 0)
+            {
+                continue;
+            }
+
+            if (vstream_s3_copy((char *) creds + keys[i].offset,
+                                keys[i].size, v, vlen)
                 != 0)
             {
-                *err = "aws_access_key_id is empty or too long";
+                *err = keys[i].err;
                 return -1;
             }
 
-            have_id = 1;
-
-        } else if (klen == sizeof("aws_secret_access_key") - 1
-                   && memcmp(k, "aws_secret_access_key", klen) == 0)
-        {
-            if (vstream_s3_copy(creds->secret, sizeof(creds->secret), v, vlen)
-                != 0)
-            {
-                *err = "aws_secret_access_key is empty or too long";
-                return -1;
-            }
-
-            have_secret = 1;
-
-        } else if (klen == sizeof("aws_session_token") - 1
-                   && memcmp(k, "aws_session_token", klen) == 0)
-        {
-            if (vstream_s3_copy(creds->token, sizeof(creds->token), v, vlen)
-                != 0)
-            {
-                *err = "aws_session_token is empty or too long";
-                return -1;
-            }
+            have |= 1 << i;
         }
     }
 
-    if (!have_id || !have_secret) {
+    if ((have & 3) != 3) {
         *err = "no aws_access_key_id and aws_secret_access_key "
                "in the default profile";
         return -1;

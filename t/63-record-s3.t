@@ -72,6 +72,9 @@ $t->write_conf($conf);
 $t->write_file('conf/open.credentials',
                "aws_access_key_id = A\naws_secret_access_key = S\n", 0644);
 $t->write_file('conf/empty.credentials', "[default]\nregion = x\n", 0600);
+$t->write_file('conf/theirs.credentials',
+               "aws_access_key_id = A\naws_secret_access_key = S\n", 0600);
+chown 4242, 4242, $t->prefix . '/conf/theirs.credentials' or die $!;
 
 my @bad = (
     ['missing bucket', 's/bucket=vstream-rec //',
@@ -91,9 +94,11 @@ my @bad = (
     ['duplicate parameter', 's/prefix=vod\/v1/prefix=a prefix=b/',
      qr/"vstream_record_s3": duplicate parameter "prefix=b"/],
     ['credentials file 0644', 's/s3\.credentials/open.credentials/',
-     qr/invalid parameter "credentials=\S+open\.credentials": it must be a regular file of mode 0600 or stricter.*mode 0644/],
+     qr/secret file "\S+open\.credentials" is accessible by group or others \(mode 0644\).*\n.*"vstream_record_s3": invalid parameter "credentials=open\.credentials"/],
     ['credentials file missing', 's/s3\.credentials/none.credentials/',
-     qr/invalid parameter "credentials=\S+none\.credentials": cannot open it/],
+     qr/secret file "\S+none\.credentials" cannot be opened.*\n.*"vstream_record_s3": invalid parameter "credentials=none\.credentials"/],
+    ['credentials of another user', 's/s3\.credentials/theirs.credentials/',
+     qr/invalid parameter "credentials=\S+theirs\.credentials": it must be owned by root or the nginx user/],
     ['credentials without keys', 's/s3\.credentials/empty.credentials/',
      qr/credentials file "\S+empty\.credentials": no aws_access_key_id/],
     ['credentials and imds', 's/credentials=s3\.credentials/credentials=s3.credentials imds=http:\/\/127.0.0.1:1/',
