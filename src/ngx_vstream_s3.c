@@ -382,6 +382,10 @@ ngx_vstream_s3_merge(ngx_conf_t *cf, ngx_vstream_s3_conf_t *s3,
     s3->app = *app;
     s3->path = *path;
 
+    if (ngx_conf_full_name(cf->cycle, &s3->path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
 #if (NGX_THREADS)
 
     s3->pool = ngx_thread_pool_add(cf, &pool_name);

@@ -36,34 +36,10 @@ $t->write_file('conf/s3.credentials',
                . "aws_access_key_id = $VStream::S3::KEY_ID\n"
                . "aws_secret_access_key = $VStream::S3::SECRET\n", 0600);
 
-my $conf = <<"END";
-%%PREAMBLE(workers=2)%%
-
-rtmp {
-    server {
-        listen 127.0.0.1:%%PORT_RTMP%%;
-        application live {
-            live on;
-            vstream_record_path $rec;
-            vstream_record_s3 bucket=vstream-rec region=us-east-1
-                              prefix=vod/v1 endpoint=$endpoint
-                              credentials=s3.credentials;
-        }
-    }
-}
-
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:%%PORT_HTTP%%;
-        location /vstream/ {
-            vstream_admin;
-            allow 127.0.0.1;
-            deny all;
-        }
-    }
-}
-END
+my $conf = VStream::S3::conf(
+    app => 'live', path => $rec, workers => 2,
+    s3 => "bucket=vstream-rec region=us-east-1 prefix=vod/v1 "
+          . "endpoint=$endpoint credentials=s3.credentials");
 
 $t->write_conf($conf);
 
@@ -253,6 +229,13 @@ like($m, qr/^vstream_s3_uploads_total\{app="live",result="failed"\} 0$/m,
 like($m, qr/^vstream_s3_upload_bytes_total\{app="live"\} $bytes$/m,
      "vstream_s3_upload_bytes_total: $bytes bytes");
 like($m, qr/^# TYPE vstream_s3_uploads_total counter$/m, 'typed as a counter');
+SKIP: {
+    skip 'promtool not installed', 1
+        unless system('command -v promtool >/dev/null 2>&1') == 0;
+    $t->write_file('metrics.txt', $m);
+    my $check = `promtool check metrics < '$prefix/metrics.txt' 2>&1`;
+    is($?, 0, 'promtool check metrics accepts them') or diag($check);
+}
 
 unlike($t->error_log, qr/S3 upload .* failed/, 'no upload failed');
 

@@ -33,33 +33,10 @@ $t->write_file('conf/s3.credentials',
                "aws_access_key_id = $VStream::S3::KEY_ID\n"
                . "aws_secret_access_key = $VStream::S3::SECRET\n", 0600);
 
-$t->write_conf(<<"END");
-%%PREAMBLE(workers=2)%%
-
-rtmp {
-    server {
-        listen 127.0.0.1:%%PORT_RTMP%%;
-        application live {
-            live on;
-            vstream_record_path $rec;
-            vstream_record_s3 bucket=vstream-rec region=us-east-1
-                              endpoint=$endpoint credentials=s3.credentials;
-        }
-    }
-}
-
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:%%PORT_HTTP%%;
-        location /vstream/ {
-            vstream_admin;
-            allow 127.0.0.1;
-            deny all;
-        }
-    }
-}
-END
+$t->write_conf(VStream::S3::conf(
+    app => 'live', path => $rec, workers => 2,
+    s3 => "bucket=vstream-rec region=us-east-1 endpoint=$endpoint "
+          . 'credentials=s3.credentials'));
 
 my $pool = VStream::S3::segments($t, 'cam', 16);
 cmp_ok(scalar @$pool, '>=', 15, 'ffmpeg made ' . @$pool . ' segments');
@@ -158,34 +135,10 @@ $t->stop;
 my $i = VStream::Test->new(need => [qw(ffmpeg)]);
 my ($imds_port, $imds_log) = VStream::S3::imds($i, ttl => 1);
 
-$i->write_conf(<<"END");
-%%PREAMBLE%%
-
-rtmp {
-    server {
-        listen 127.0.0.1:%%PORT_RTMP%%;
-        application role {
-            live on;
-            vstream_record_path $rec;
-            vstream_record_s3 bucket=vstream-rec region=us-east-1
-                              prefix=imds endpoint=$endpoint
-                              imds=http://127.0.0.1:$imds_port;
-        }
-    }
-}
-
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:%%PORT_HTTP%%;
-        location /vstream/ {
-            vstream_admin;
-            allow 127.0.0.1;
-            deny all;
-        }
-    }
-}
-END
+$i->write_conf(VStream::S3::conf(
+    app => 'role', path => $rec,
+    s3 => "bucket=vstream-rec region=us-east-1 prefix=imds "
+          . "endpoint=$endpoint imds=http://127.0.0.1:$imds_port"));
 
 my $ri = VStream::S3::Recording->new("$rec/role/cam/$id", $pool);
 $ri->add(2);

@@ -146,6 +146,42 @@ sub stop {
 # (not in a child forked meanwhile: the server is its parent's)
 sub DESTROY { $_[0]->stop if $_[0]{owner} == $$ }
 
+# An nginx.conf template: one RTMP application recording under path with
+# vstream_record_s3 PARAMS, and the admin API (metrics) on loopback.
+#   VStream::S3::conf(app => 'live', path => $rec, s3 => 'bucket=...',
+#                     workers => 2)
+sub conf {
+    my (%o) = @_;
+    my $pre = defined $o{workers} ? "%%PREAMBLE(workers=$o{workers})%%"
+                                  : '%%PREAMBLE%%';
+    return <<"END";
+$pre
+
+rtmp {
+    server {
+        listen 127.0.0.1:%%PORT_RTMP%%;
+        application $o{app} {
+            live on;
+            vstream_record_path $o{path};
+            vstream_record_s3 $o{s3};
+        }
+    }
+}
+
+http {
+    access_log off;
+    server {
+        listen 127.0.0.1:%%PORT_HTTP%%;
+        location /vstream/ {
+            vstream_admin;
+            allow 127.0.0.1;
+            deny all;
+        }
+    }
+}
+END
+}
+
 # aws ARGS... against this server: (exit status, output)
 sub aws {
     my ($self, @args) = @_;
