@@ -176,6 +176,7 @@ typedef struct {
     ngx_vstream_denial_t       denied[NGX_VSTREAM_DENIED_MAX];
 
     ngx_uint_t                 s3_napps;
+    ngx_pid_t                  s3_owner;  /* the worker uploading now */
     ngx_vstream_s3_stats_t     s3[NGX_VSTREAM_S3_APPS];
 } ngx_vstream_totals_t;
 

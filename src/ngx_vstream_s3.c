@@ -75,6 +75,7 @@ typedef struct {
 
 /* the first segment of a playlist not in the uploaded list */
 typedef struct {
+    const char                *dir;
     const char                *uploaded;
     size_t                     uploaded_len;
     const u_char              *uri;
@@ -93,6 +94,11 @@ static ngx_int_t ngx_vstream_s3_recording(ngx_vstream_s3_task_ctx_t *ctx,
     const char *dir, const char *name, const char *id);
 static int ngx_vstream_s3_find(void *data, const unsigned char *uri,
     size_t len, uint32_t duration_ms);
+static int ngx_vstream_s3_sweep(void *data, const unsigned char *uri,
+    size_t len, uint32_t duration_ms);
+static ngx_int_t ngx_vstream_s3_uploaded(ngx_vstream_s3_find_t *find,
+    const unsigned char *uri, size_t len);
+static ngx_int_t ngx_vstream_s3_own(ngx_uint_t take);
 static ngx_int_t ngx_vstream_s3_upload(ngx_vstream_s3_task_ctx_t *ctx,
     const char *file, const char *name, size_t name_len, const char *nid,
     const char *id);
@@ -468,14 +474,60 @@ ngx_vstream_s3_tick(ngx_event_t *ev)
 
     confs = ngx_vstream_s3_confs->elts;
 
+    if (ngx_vstream_s3_own(1) != NGX_OK) {
+        ngx_add_timer(ev, NGX_VSTREAM_S3_IDLE);
+        return;
+    }
+
     ctx = ngx_vstream_s3_task->ctx;
     ngx_memzero(ctx, sizeof(ngx_vstream_s3_task_ctx_t));
     ctx->confs = ngx_vstream_s3_confs;
 
     if (ngx_thread_task_post(confs[0]->pool, ngx_vstream_s3_task) != NGX_OK)
     {
+        (void) ngx_vstream_s3_own(0);
         ngx_add_timer(ev, NGX_VSTREAM_S3_IDLE);
     }
+}
+
+
+/*
+ * One task at a time in the whole server: after a reload the old worker 0
+ * may still be uploading when the new one starts.  The zone remembers who
+ * has a task in flight; a holder that died is no holder.
+ */
+
+static ngx_int_t
+ngx_vstream_s3_own(ngx_uint_t take)
+{
+    ngx_int_t             rc;
+    ngx_pid_t             owner;
+    ngx_vstream_shm_t    *shm;
+
+    shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
+    rc = NGX_OK;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    owner = shm->sh->t.s3_owner;
+
+    if (!take) {
+        if (owner == ngx_pid) {
+            shm->sh->t.s3_owner = 0;
+        }
+
+    } else if (owner && owner != ngx_pid
+               && (kill(owner, 0) == 0 || ngx_errno == NGX_EPERM))
+    {
+        rc = NGX_BUSY;
+
+    } else {
+        shm->sh->t.s3_owner = ngx_pid;
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    return rc;
 }
 
 
@@ -491,6 +543,8 @@ ngx_vstream_s3_done(ngx_event_t *e)
 
     ctx = task->ctx;
     next = NGX_VSTREAM_S3_IDLE;
+
+    (void) ngx_vstream_s3_own(0);
 
     if (ctx->refreshed) {
         ngx_log_error(NGX_LOG_INFO, e->log, 0,
@@ -769,6 +823,7 @@ ngx_vstream_s3_recording(ngx_vstream_s3_task_ctx_t *ctx, const char *ndir,
         un = 0;
     }
 
+    find.dir = rdir;
     find.uploaded = uploaded;
     find.uploaded_len = (size_t) un;
     find.uri = NULL;
@@ -838,6 +893,10 @@ ngx_vstream_s3_recording(ngx_vstream_s3_task_ctx_t *ctx, const char *ndir,
                      "cannot write \"%s\": %s%Z",
                         path, strerror(errno));
         }
+
+        /* what a worker killed between a note and its unlink left */
+        (void) vstream_m3u8_parse((u_char *) index, (size_t) n, &pl,
+                                  ngx_vstream_s3_sweep, &find);
     }
 
     rc = NGX_OK;
@@ -860,17 +919,7 @@ ngx_vstream_s3_find(void *data, const unsigned char *uri, size_t len,
 {
     ngx_vstream_s3_find_t *find = data;
 
-    if (len > NGX_VSTREAM_NAME_MAX
-        || !vstream_m3u8_safe_name(uri, len)
-        || (len >= 2 && uri[0] == 's' && uri[1] == '3'))
-    {
-        /* not a file of this directory the recorder wrote: skipped */
-        return 0;
-    }
-
-    if (vstream_s3_listed(find->uploaded, find->uploaded_len,
-                          (const char *) uri, len))
-    {
+    if (ngx_vstream_s3_uploaded(find, uri, len) != 0) {
         return 0;
     }
 
@@ -878,6 +927,44 @@ ngx_vstream_s3_find(void *data, const unsigned char *uri, size_t len,
     find->len = len;
 
     return 1;
+}
+
+
+static int
+ngx_vstream_s3_sweep(void *data, const unsigned char *uri, size_t len,
+    uint32_t duration_ms)
+{
+    ngx_vstream_s3_find_t *find = data;
+
+    u_char  path[NGX_VSTREAM_S3_PATH_MAX];
+
+    if (ngx_vstream_s3_uploaded(find, uri, len) == 1) {
+        ngx_snprintf(path, sizeof(path) - 1, "%s/%*s%Z", find->dir, len, uri);
+        (void) unlink((char *) path);
+    }
+
+    return 0;
+}
+
+
+/*
+ * 1: a segment of the directory that is uploaded, 0: one that is not,
+ * -1: not a plain file of the directory the recorder wrote (skipped)
+ */
+
+static ngx_int_t
+ngx_vstream_s3_uploaded(ngx_vstream_s3_find_t *find, const unsigned char *uri,
+    size_t len)
+{
+    if (len > NGX_VSTREAM_NAME_MAX
+        || !vstream_m3u8_safe_name(uri, len)
+        || (len >= 2 && uri[0] == 's' && uri[1] == '3'))
+    {
+        return -1;
+    }
+
+    return vstream_s3_listed(find->uploaded, find->uploaded_len,
+                             (const char *) uri, len);
 }
 
 

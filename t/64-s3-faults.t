@@ -54,8 +54,27 @@ my $id = '20261201T130000Z';
 my $base = "live/cam/$id";
 my $r = VStream::S3::Recording->new("$rec/live/cam/$id", $pool);
 
+# a worker killed after it uploaded and noted a segment, before it removed
+# the local copy: the segment is not sent again, and the copy goes at the end
+my $crash = VStream::S3::Recording->new("$rec/live/crash/$id",
+                                        [@$pool[0, 1]]);
+$crash->add(2);
+$crash->finish;
+my ($first) = map { $_->[0] } $crash->listed;
+my ($rc, $cp) = $s3->aws('s3', 'cp', '--only-show-errors',
+                         $crash->dir . "/$first",
+                         's3://' . $s3->bucket . "/live/crash/$id/$first");
+is($rc, 0, 'a segment put there by a worker that died after it') or diag($cp);
+$t->write_file($crash->dir . '/s3.uploaded', "$first\n", 0666);
+
 $t->run;
 ok(wait_for(sub { uploaders($t) == 1 }, 10), 'one worker of two uploads');
+ok(wait_for(sub { -e $crash->dir . '/s3.done' }, 30),
+   'the recording the dead worker left is finished');
+is($t->read_file($crash->dir . '/s3.uploaded'),
+   join('', map { "$_->[0]\n" } $crash->listed),
+   '... without sending the noted segment again');
+ok(!-e $crash->dir . "/$first", '... and its local copy is removed');
 
 $r->add(2);
 ok(wait_for(sub { $s3->count("$base/") == 2 }, 30), 'the first segments arrive');
