@@ -48,6 +48,8 @@ sub metric {
         ? $1 : 0;
 }
 
+sub nworkers { my @w = $_[0]->worker_pids; scalar @w }
+
 sub uploaders { scalar(() = $_[0]->error_log =~ /the S3 uploader runs in this worker/g) }
 
 my $id = '20261201T130000Z';
@@ -68,9 +70,10 @@ is($rc, 0, 'a segment put there by a worker that died after it') or diag($cp);
 $t->write_file($crash->dir . '/s3.uploaded', "$first\n", 0666);
 
 $t->run;
-ok(wait_for(sub { uploaders($t) == 1 }, 10), 'one worker of two uploads');
 ok(wait_for(sub { -e $crash->dir . '/s3.done' }, 30),
    'the recording the dead worker left is finished');
+# (both workers are up by now)
+is(uploaders($t), 1, 'one worker of two uploads');
 is($t->read_file($crash->dir . '/s3.uploaded'),
    join('', map { "$_->[0]\n" } $crash->listed),
    '... without sending the noted segment again');
@@ -112,19 +115,20 @@ ok(!grep({ -e $r->dir . "/$_->[0]" } $r->listed),
 
 $r->add(2);
 $t->reload;
-ok(wait_for(sub { uploaders($t) == 2 }, 20),
-   'after a reload one new worker uploads');
 ok(wait_for(sub { $s3->count("$base/") == 9 }, 30),
    'what was listed around the reload arrives');
+ok(wait_for(sub { uploaders($t) >= 2 && nworkers($t) == 2 }, 20)
+   && uploaders($t) == 2, 'after a reload one new worker uploads');
 
 my $before = uploaders($t);
 kill 'KILL', $t->worker_pids;
 $t->expect_log(qr/exited on signal 9/);
 $r->add(2);
-ok(wait_for(sub { uploaders($t) == $before + 1 }, 20),
-   'killed, the workers are respawned and one uploads again');
 ok(wait_for(sub { $s3->count("$base/") == 11 }, 30),
    'what was listed around the crash arrives');
+ok(wait_for(sub { nworkers($t) == 2 }, 20)
+   && uploaders($t) == $before + 1,
+   'killed, the workers are respawned and one uploads again');
 
 $r->finish;
 ok(wait_for(sub { -e $r->dir . '/s3.done' }, 30), 'the playlist goes up');
