@@ -144,6 +144,20 @@ typedef struct {
 } ngx_vstream_denial_t;
 
 
+/* the S3 uploader's counters of one application (ngx_vstream_s3.c) */
+#define NGX_VSTREAM_S3_APPS          16
+#define NGX_VSTREAM_S3_APP_LEN       64
+
+typedef struct {
+    uint64_t                   uploaded;
+    uint64_t                   failed;    /* tries */
+    uint64_t                   gone;      /* vanished before their upload */
+    uint64_t                   bytes;
+    uint16_t                   app_len;
+    u_char                     app[NGX_VSTREAM_S3_APP_LEN];
+} ngx_vstream_s3_stats_t;
+
+
 /* server-wide counters: copied whole into a snapshot */
 typedef struct {
     time_t                     started_at;
@@ -169,6 +183,10 @@ typedef struct {
     ngx_uint_t                 denied_next;
     ngx_uint_t                 denied_count;
     ngx_vstream_denial_t       denied[NGX_VSTREAM_DENIED_MAX];
+
+    ngx_uint_t                 s3_napps;
+    ngx_pid_t                  s3_owner;  /* the worker uploading now */
+    ngx_vstream_s3_stats_t     s3[NGX_VSTREAM_S3_APPS];
 } ngx_vstream_totals_t;
 
 

@@ -97,6 +97,8 @@ static void ngx_vstream_prom_app(ngx_vstream_wr_t *w, const u_char *family,
     size_t len, ngx_vstream_app_t *app);
 static void ngx_vstream_prom_totals(ngx_vstream_wr_t *w,
     ngx_vstream_totals_t *t);
+static void ngx_vstream_prom_s3(ngx_vstream_wr_t *w,
+    ngx_vstream_totals_t *t);
 static void ngx_vstream_prom_zone(ngx_vstream_wr_t *w,
     ngx_vstream_snapshot_t *snap);
 static ngx_int_t ngx_vstream_prom_labels(ngx_vstream_prom_ctx_t *ctx,
@@ -206,7 +208,9 @@ ngx_vstream_render_metrics(ngx_pool_t *pool, ngx_vstream_snapshot_t *snap)
            + snap->apps.nelts
              * (NGX_VSTREAM_PROM_APP
                 + (NGX_VSTREAM_DENY_MAX + 2) * NGX_VSTREAM_ESCAPE
-                  * NGX_VSTREAM_NAME_MAX);
+                  * NGX_VSTREAM_NAME_MAX)
+           + snap->t.s3_napps * 4 * (128 + NGX_VSTREAM_ESCAPE
+                                         * NGX_VSTREAM_S3_APP_LEN);
 
     b = ngx_vstream_answer_buf(pool, size);
     if (b == NULL) {
@@ -375,6 +379,55 @@ ngx_vstream_prom_totals(ngx_vstream_wr_t *w, ngx_vstream_totals_t *t)
                             "regular files, not plain file names.");
     ngx_vstream_prom_one(w, "vstream_hls_refused_files_total",
                          t->hls_refused);
+
+    ngx_vstream_prom_s3(w, t);
+}
+
+
+/* the S3 uploader's, by application: only where it is configured */
+
+static void
+ngx_vstream_prom_s3(ngx_vstream_wr_t *w, ngx_vstream_totals_t *t)
+{
+    ngx_uint_t               i, r;
+    ngx_vstream_s3_stats_t  *st;
+
+    static const char  *results[] = { "uploaded", "failed", "gone" };
+
+    if (t->s3_napps == 0) {
+        return;
+    }
+
+    ngx_vstream_prom_family(w, "vstream_s3_uploads_total", "counter",
+                            "S3 uploads of recordings' files by result "
+                            "(failed counts tries).");
+
+    for (i = 0; i < t->s3_napps; i++) {
+        st = &t->s3[i];
+
+        for (r = 0; r < 3; r++) {
+            ngx_vstream_wr_lit(w, "vstream_s3_uploads_total{app=\"");
+            ngx_vstream_wr_prom_str(w, st->app, st->app_len);
+            ngx_vstream_wr_lit(w, "\",result=\"");
+            ngx_vstream_wr_mem(w, (u_char *) results[r],
+                               ngx_strlen(results[r]));
+            ngx_vstream_wr_num(w, "\"} ", r == 0 ? st->uploaded
+                                          : (r == 1 ? st->failed : st->gone));
+            ngx_vstream_wr_byte(w, '\n');
+        }
+    }
+
+    ngx_vstream_prom_family(w, "vstream_s3_upload_bytes_total", "counter",
+                            "Bytes of recordings' files uploaded to S3.");
+
+    for (i = 0; i < t->s3_napps; i++) {
+        st = &t->s3[i];
+
+        ngx_vstream_wr_lit(w, "vstream_s3_upload_bytes_total{app=\"");
+        ngx_vstream_wr_prom_str(w, st->app, st->app_len);
+        ngx_vstream_wr_num(w, "\"} ", st->bytes);
+        ngx_vstream_wr_byte(w, '\n');
+    }
 }
 
 

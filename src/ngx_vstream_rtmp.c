@@ -17,6 +17,7 @@
 #include "ngx_vstream_access.h"
 #include "ngx_vstream_webhook.h"
 #include "ngx_vstream_record.h"
+#include "ngx_vstream_s3.h"
 
 
 #define NGX_VSTREAM_REAP_TICKS  2
@@ -78,6 +79,7 @@ static char *ngx_rtmp_vstream_merge_app_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_rtmp_vstream_hls_path(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_rtmp_vstream_s3_init(ngx_cycle_t *cycle);
 
 
 static ngx_rtmp_publish_pt       next_publish;
@@ -173,6 +175,13 @@ static ngx_command_t  ngx_rtmp_vstream_commands[] = {
       ngx_conf_set_off_slot,
       NGX_RTMP_APP_CONF_OFFSET,
       offsetof(ngx_rtmp_vstream_app_conf_t, record.max_size),
+      NULL },
+
+    { ngx_string("vstream_record_s3"),
+      NGX_RTMP_APP_CONF|NGX_CONF_2MORE,
+      ngx_vstream_s3_directive,
+      NGX_RTMP_APP_CONF_OFFSET,
+      offsetof(ngx_rtmp_vstream_app_conf_t, record.s3),
       NULL },
 
       ngx_null_command
@@ -745,7 +754,56 @@ ngx_rtmp_vstream_init_process(ngx_cycle_t *cycle)
 
     ngx_add_timer(&ngx_rtmp_vstream_timer, NGX_VSTREAM_TICK);
 
-    return ngx_vstream_webhook_init_process(cycle);
+    if (ngx_vstream_webhook_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_rtmp_vstream_s3_init(cycle);
+}
+
+
+/* the applications with vstream_record_s3, for the uploader */
+
+static ngx_int_t
+ngx_rtmp_vstream_s3_init(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                    i, j;
+    ngx_array_t                  *confs;
+    ngx_vstream_s3_conf_t       **s3;
+    ngx_rtmp_core_srv_conf_t    **cscf;
+    ngx_rtmp_core_app_conf_t    **cacf;
+    ngx_rtmp_core_main_conf_t    *cmcf;
+    ngx_rtmp_vstream_app_conf_t  *vacf;
+
+    cmcf = ngx_rtmp_core_main_conf;
+
+    confs = ngx_array_create(cycle->pool, 4, sizeof(ngx_vstream_s3_conf_t *));
+    if (confs == NULL) {
+        return NGX_ERROR;
+    }
+
+    cscf = cmcf->servers.elts;
+
+    for (i = 0; i < cmcf->servers.nelts; i++) {
+        cacf = cscf[i]->applications.elts;
+
+        for (j = 0; j < cscf[i]->applications.nelts; j++) {
+            vacf = cacf[j]->app_conf[ngx_rtmp_vstream_module.ctx_index];
+
+            if (vacf->record.s3 == NULL) {
+                continue;
+            }
+
+            s3 = ngx_array_push(confs);
+            if (s3 == NULL) {
+                return NGX_ERROR;
+            }
+
+            *s3 = vacf->record.s3;
+        }
+    }
+
+    return ngx_vstream_s3_init_process(cycle, confs);
 }
 
 
@@ -809,6 +867,8 @@ ngx_rtmp_vstream_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_rtmp_vstream_app_conf_t *prev = parent;
     ngx_rtmp_vstream_app_conf_t *conf = child;
 
+    ngx_rtmp_core_app_conf_t  *cacf;
+
     ngx_conf_merge_value(conf->enable, prev->enable, 1);
 
     if (ngx_vstream_access_merge(cf, &conf->access, &prev->access)
@@ -821,6 +881,17 @@ ngx_rtmp_vstream_merge_app_conf(ngx_conf_t *cf, void *parent, void *child)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
+    }
+
+    if (conf->record.s3) {
+        cacf = ngx_rtmp_conf_get_module_app_conf(cf, ngx_rtmp_core_module);
+
+        if (ngx_vstream_s3_merge(cf, conf->record.s3, &cacf->name,
+                                 &conf->record.path)
+            != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
     }
 
     return ngx_vstream_webhook_merge_conf(cf, &conf->webhook, &prev->webhook);
