@@ -152,6 +152,11 @@ sub DESTROY { $_[0]->stop if $_[0]{owner} == $$ }
 #                     workers => 2)
 sub conf {
     my (%o) = @_;
+    # the recorder needs the application's HLS directory, on the record
+    # path's file system (its segments are hard links)
+    my $hls = $o{hls} // "$o{path}.hls";
+    File::Path::make_path($hls, $o{path});
+    chmod 0777, $hls, $o{path};     # the workers (nobody) write there
     my $pre = defined $o{workers} ? "%%PREAMBLE(workers=$o{workers})%%"
                                   : '%%PREAMBLE%%';
     return <<"END";
@@ -162,6 +167,7 @@ rtmp {
         listen 127.0.0.1:%%PORT_RTMP%%;
         application $o{app} {
             live on;
+            vstream_hls_path $hls;
             vstream_record_path $o{path};
             vstream_record_s3 $o{s3};
         }
