@@ -289,6 +289,7 @@ char *ngx_vstream_read_secret(ngx_conf_t *cf, ngx_str_t *path,
     ngx_vstream_secret_t *secret);
 char *ngx_vstream_conf_set_secret_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+ngx_int_t ngx_vstream_conf_path(ngx_conf_t *cf, ngx_str_t *path);
 uint64_t ngx_vstream_unix_ms(void);
 u_char *ngx_vstream_time_rfc3339(u_char *p, time_t t);
 

@@ -99,6 +99,24 @@ ngx_vstream_shm(ngx_cycle_t *cycle)
 }
 
 
+/* a directive's argument as a directory: absolute, no trailing slash */
+
+ngx_int_t
+ngx_vstream_conf_path(ngx_conf_t *cf, ngx_str_t *path)
+{
+    ngx_str_t  *value;
+
+    value = cf->args->elts;
+    *path = value[1];
+
+    while (path->len > 1 && path->data[path->len - 1] == '/') {
+        path->len--;
+    }
+
+    return ngx_conf_full_name(cf->cycle, path, 0);
+}
+
+
 uint64_t
 ngx_vstream_unix_ms(void)
 {

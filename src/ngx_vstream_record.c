@@ -164,21 +164,14 @@ ngx_vstream_record_path_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_vstream_record_conf_t *rc = (ngx_vstream_record_conf_t *)
                                     ((u_char *) conf + cmd->offset);
 
-    ngx_str_t                 *value, path;
+    ngx_str_t                  path;
     ngx_rtmp_core_app_conf_t  *cacf;
 
     if (rc->path.data) {
         return "is duplicate";
     }
 
-    value = cf->args->elts;
-    path = value[1];
-
-    while (path.len > 1 && path.data[path.len - 1] == '/') {
-        path.len--;
-    }
-
-    if (ngx_conf_full_name(cf->cycle, &path, 0) != NGX_OK) {
+    if (ngx_vstream_conf_path(cf, &path) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

@@ -905,7 +905,7 @@ ngx_rtmp_vstream_hls_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_rtmp_vstream_app_conf_t *vacf = conf;
 
-    ngx_str_t                  *value, path;
+    ngx_str_t                   path;
     ngx_vstream_hls_path_t     *hp;
     ngx_vstream_main_conf_t    *vmcf;
     ngx_rtmp_core_app_conf_t   *cacf;
@@ -919,14 +919,7 @@ ngx_rtmp_vstream_hls_path(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cacf = ngx_rtmp_conf_get_module_app_conf(cf, ngx_rtmp_core_module);
     vmcf = ngx_vstream_main_conf(cf->cycle);
 
-    value = cf->args->elts;
-    path = value[1];
-
-    while (path.len > 1 && path.data[path.len - 1] == '/') {
-        path.len--;
-    }
-
-    if (ngx_conf_full_name(cf->cycle, &path, 0) != NGX_OK) {
+    if (ngx_vstream_conf_path(cf, &path) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 

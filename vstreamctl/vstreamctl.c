@@ -913,28 +913,12 @@ vstreamctl_target_one(void *ctx, const char *base, const char *label)
     vstreamctl_target_t *t = ctx;
 
     int                     rc;
-    char                   *url, *app_esc, *stream_esc;
-    size_t                  size;
+    char                   *url;
     vstreamctl_http_resp_t  resp;
     char                    shown[VSTREAMCTL_SHOWN_MAX];
 
-    app_esc = vstreamctl_http_escape(t->app);
-    stream_esc = vstreamctl_http_escape(t->stream);
-    url = NULL;
-
-    if (app_esc != NULL && stream_esc != NULL) {
-        size = strlen(base) + strlen(t->what) + strlen(app_esc)
-               + strlen(stream_esc) + strlen(t->query) + sizeof("///");
-        url = malloc(size);
-
-        if (url != NULL) {
-            snprintf(url, size, "%s/%s/%s/%s%s", base, t->what, app_esc,
-                     stream_esc, t->query);
-        }
-    }
-
-    free(app_esc);
-    free(stream_esc);
+    url = vstreamctl_http_target_url(base, t->what, t->app, t->stream,
+                                     t->query);
 
     if (url == NULL) {
         vstreamctl_error("out of memory");

@@ -65,6 +65,8 @@ int vstreamctl_http_init(void);
 void vstreamctl_http_cleanup(void);
 int vstreamctl_http_check_base(const char *url, char **base);
 char *vstreamctl_http_escape(const char *s);
+char *vstreamctl_http_target_url(const char *base, const char *what,
+    const char *app, const char *stream, const char *query);
 void vstreamctl_http_shown(char *dst, size_t size, const char *url);
 int vstreamctl_http_request(const vstreamctl_http_conf_t *conf,
     const char *method, const char *url, vstreamctl_http_resp_t *resp);

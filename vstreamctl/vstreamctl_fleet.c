@@ -164,8 +164,8 @@ vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf, const char *app,
     const char *stream, const char *query, int token_sent)
 {
     int                     rc;
-    char                   *url, *app_esc, *stream_esc;
-    size_t                  i, nfailed, nholders, size;
+    char                   *url;
+    size_t                  i, nfailed, nholders;
     vstreamctl_frontend_t  *holder;
     vstreamctl_http_resp_t  resp;
     char                    shown[VSTREAMCTL_SHOWN_MAX];
@@ -209,23 +209,8 @@ vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf, const char *app,
         return VSTREAMCTL_FAIL;
     }
 
-    app_esc = vstreamctl_http_escape(app);
-    stream_esc = vstreamctl_http_escape(stream);
-    url = NULL;
-
-    if (app_esc != NULL && stream_esc != NULL) {
-        size = strlen(holder->base) + strlen(app_esc) + strlen(stream_esc)
-               + strlen(query) + sizeof("/streams//");
-        url = malloc(size);
-
-        if (url != NULL) {
-            snprintf(url, size, "%s/streams/%s/%s%s", holder->base, app_esc,
-                     stream_esc, query);
-        }
-    }
-
-    free(app_esc);
-    free(stream_esc);
+    url = vstreamctl_http_target_url(holder->base, "streams", app, stream,
+                                     query);
 
     if (url == NULL) {
         vstreamctl_error("out of memory");

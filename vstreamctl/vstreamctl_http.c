@@ -170,6 +170,37 @@ vstreamctl_http_escape(const char *s)
 }
 
 
+/* BASE/WHAT/APP/STREAM[QUERY], the names escaped; NULL: out of memory */
+
+char *
+vstreamctl_http_target_url(const char *base, const char *what,
+    const char *app, const char *stream, const char *query)
+{
+    char    *url, *app_esc, *stream_esc;
+    size_t   size;
+
+    app_esc = vstreamctl_http_escape(app);
+    stream_esc = vstreamctl_http_escape(stream);
+    url = NULL;
+
+    if (app_esc != NULL && stream_esc != NULL) {
+        size = strlen(base) + strlen(what) + strlen(app_esc)
+               + strlen(stream_esc) + strlen(query) + sizeof("///");
+        url = malloc(size);
+
+        if (url != NULL) {
+            snprintf(url, size, "%s/%s/%s/%s%s", base, what, app_esc,
+                     stream_esc, query);
+        }
+    }
+
+    free(app_esc);
+    free(stream_esc);
+
+    return url;
+}
+
+
 /* a URL for messages: no user:password part, no control characters */
 
 void
