@@ -120,7 +120,7 @@ my $pid = $t->flood('rec', '--url', "rtmp://127.0.0.1:$rtmp/live", '--name', 'ca
 my $live;
 ok(wait_for(sub {
     my $d = eval { $t->json('/vstream/recordings/live/cam1') } or return;
-    ($live) = @{ $d->{recordings} };
+    ($live) = @{ $d->{recordings} // [] };
     $live && !$live->{complete} && $live->{segments} >= 1;
 }, 20), 'a recording in progress is listed, not complete, with segments');
 
@@ -140,7 +140,7 @@ is($st, 0, 'the 20 s publish ran to its end');
 my $rec;
 ok(wait_for(sub {
     my $d = eval { $t->json('/vstream/recordings') } or return;
-    ($rec) = grep { $_->{id} eq $id } @{ $d->{recordings} };
+    ($rec) = grep { $_->{id} eq $id } @{ $d->{recordings} // [] };
     $rec && $rec->{complete};
 }, 15), 'the recording is listed complete after publish_done');
 

@@ -111,7 +111,7 @@ my $st;
 ok(wait_for(sub {
     $st = eval { $t->status_stream('live', 'killed') };
     my $d = eval { $t->json('/vstream/recordings/live/killed') };
-    $st && $d && @{ $d->{recordings} } && $d->{recordings}[0]{segments} >= 2;
+    $st && $d && @{ $d->{recordings} // [] } && $d->{recordings}[0]{segments} >= 2;
 }, 20), 'live/killed is recording');
 my $victim = $st->{publisher}{worker_pid};
 $t->expect_log(qr/worker process $victim exited on signal 9/);
@@ -119,7 +119,7 @@ kill 'KILL', $victim;
 my $rec;
 ok(wait_for(sub {
     my $d = eval { $t->json('/vstream/recordings/live/killed') } or return;
-    ($rec) = @{ $d->{recordings} };
+    ($rec) = @{ $d->{recordings} // [] };
     $rec && $rec->{complete};
 }, 60), 'the recording of the killed worker is finished by another');
 my $index = $t->read_file("rec/live/killed/$rec->{id}/index.m3u8");
@@ -135,13 +135,13 @@ $t->kill_process($k);
 my $r = publish('live', 'reload', 8);
 ok(wait_for(sub {
     my $d = eval { $t->json('/vstream/recordings/live/reload') };
-    $d && @{ $d->{recordings} } && $d->{recordings}[0]{segments} >= 1;
+    $d && @{ $d->{recordings} // [] } && $d->{recordings}[0]{segments} >= 1;
 }, 20), 'live/reload is recording');
 $t->reload;
 is(($t->flood_finish('live-reload', $r, 40))[0], 0, 'the publisher goes on across the reload');
 ok(wait_for(sub {
     my $d = eval { $t->json('/vstream/recordings/live/reload') } or return;
-    ($rec) = @{ $d->{recordings} };
+    ($rec) = @{ $d->{recordings} // [] };
     $rec && $rec->{complete};
 }, 30), 'the recording is finished after the reload');
 like($t->read_file("rec/live/reload/$rec->{id}/index.m3u8"), qr/#EXT-X-ENDLIST\n\z/,
