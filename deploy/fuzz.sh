@@ -16,7 +16,7 @@
 #   ctl      vstreamctl's reading of /vstream/status
 #   keys     the key files of vstream_ingest_secret_file (and vstreamctl sign)
 #
-#   FUZZ_SECONDS   how long to fuzz each target (12; 9 targets: ~110 s)
+#   FUZZ_SECONDS   how long to fuzz each target (7; 9 targets: ~65 s)
 #   FUZZ_TARGETS   which (all of the above, in that order)
 #   FUZZ_MAX_LEN   largest input tried for m3u8, bytes (65536; see below)
 #   FUZZ_CC        the compiler (clang; deploy/packages/fuzz.txt)
@@ -24,7 +24,7 @@ set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out="$top/build/fuzz"
-seconds=${FUZZ_SECONDS:-12}
+seconds=${FUZZ_SECONDS:-7}
 cc=${FUZZ_CC:-clang}
 targets=${FUZZ_TARGETS:-m3u8 utf8 names args admin cidr webhook ctl keys}
 

@@ -107,7 +107,14 @@ is(req('PUT', '/bans/live/..?seconds=5')->{status}, 404, 'a name that could neve
 is(req('GET', '/bans', noauth => 1)->{status}, 401, 'GET bans without the token: 401');
 is(req('PUT', '/bans/live/x?seconds=5', noauth => 1)->{status}, 401, 'PUT without the token: 401');
 is(req('DELETE', '/bans/live/x', noauth => 1)->{status}, 401, 'DELETE without the token: 401');
-my $tot1 = doc('/status')->{totals};
+# counted in the log phase, after the answer is sent: a moment later
+my $tot1;
+wait_for(sub {
+    $tot1 = doc('/status')->{totals};
+    $tot1->{admin_bad_requests} - $tot0->{admin_bad_requests} >= 13
+        && $tot1->{admin_not_found} - $tot0->{admin_not_found} >= 2
+        && $tot1->{admin_rejected} - $tot0->{admin_rejected} >= 5;
+}, 3);
 is($tot1->{admin_bad_requests} - $tot0->{admin_bad_requests}, 13, 'each 400 is counted (admin_bad_requests)');
 is($tot1->{admin_not_found} - $tot0->{admin_not_found}, 2, 'each 404 (admin_not_found)');
 is($tot1->{admin_rejected} - $tot0->{admin_rejected}, 5, 'each 401 and 405 (admin_rejected)');

@@ -11,7 +11,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use Test::More;
-use VStream::Test;
+use VStream::Test qw(wait_for);
 
 my $t = VStream::Test->new;
 
@@ -81,7 +81,12 @@ $want{admin_bad_requests}++;
 # not an admin location: not counted
 is($t->get('/other/x')->{status}, 404, 'a 404 elsewhere');
 
-my $after = totals();
+# counted in the log phase, after the answer is sent: a moment later
+my $after;
+wait_for(sub {
+    $after = totals();
+    !grep { $after->{$_} - $before->{$_} < $want{$_} } keys %want;
+}, 3);
 for my $k (sort keys %want) {
     is($after->{$k} - $before->{$k}, $want{$k}, "totals.$k counted $want{$k}");
 }
