@@ -82,6 +82,25 @@ if (@had) {
     diag("saved @had (installed before the test) to install them again");
 }
 
+# Installing a libnginx-mod-* package triggers nginx's reload, which on a
+# machine without systemd starts the system's nginx: services stay as they
+# were for the test's length (policy-rc.d, Debian's switch for that).
+sub system_nginx {
+    open my $fh, '<', '/run/nginx.pid' or return 0;
+    my $pid = <$fh> // '';
+    chomp $pid;
+    return $pid =~ /^\d+$/ && kill(0, $pid) ? 1 : 0;
+}
+my $nginx_before = system_nginx();
+my $policy = '/usr/sbin/policy-rc.d';
+my $own_policy = !-e $policy;
+if ($own_policy) {
+    open my $fh, '>', $policy or BAIL_OUT("$policy: $!");
+    print $fh "#!/bin/sh\n# t/80-deb.t: no service starts while it runs\nexit 101\n";
+    close $fh;
+    chmod 0755, $policy;
+}
+
 my $restored = 0;
 sub restore {
     return if $restored++;
@@ -95,6 +114,7 @@ sub restore {
             symlink $had_target, $link;
         }
     }
+    unlink $policy if $own_policy;
 }
 END { restore() }
 $SIG{INT} = $SIG{TERM} = sub { restore(); exit 1 };
@@ -282,5 +302,9 @@ is(join(' ', grep { installed($_) } @pkgs), join(' ', @had),
 ok(!-e $link || $had_link{'60-mod-vstream.conf'},
    'and no link it did not have');
 diag('t/80-deb.t took ' . (time - $t0) . ' s');
+
+restore();
+is(system_nginx(), $nginx_before,
+   "the system's nginx runs as before the test (the packages' reload triggers started none)");
 
 done_testing();

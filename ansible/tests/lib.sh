@@ -215,8 +215,16 @@ debs=(libnginx-mod-vstream vstreamctl)
 debs_had=()
 debs_saved=
 apt_q() { DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=120 "$@" >/dev/null 2>&1; }
+# Installing a libnginx-mod-* package triggers nginx's reload, which on a
+# machine without systemd starts the system's nginx: no service starts
+# while the test runs (policy-rc.d, Debian's switch for that).
+debs_policy=
 debs_save() {
     local p
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\n# vstream ansible test: no service starts while it runs\nexit 101\n' \
+            >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d && debs_policy=1
+    fi
     debs_saved=$1/saved
     for p in "${debs[@]}"; do
         dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed && debs_had+=("$p")
@@ -229,6 +237,7 @@ debs_restore() {
     apt_q purge "${debs[@]}"
     [ ${#debs_had[@]} -eq 0 ] || apt_q install "$debs_saved"/*.deb ||
         echo "# could not reinstall ${debs_had[*]} from $debs_saved" >&2
+    [ -z "$debs_policy" ] || rm -f /usr/sbin/policy-rc.d
 }
 
 # frontend_cleanup: what t_frontend.sh and t_rtmps.sh start: the publisher
