@@ -219,8 +219,11 @@ apt_q() { DEBIAN_FRONTEND=noninteractive apt-get -y -q -o DPkg::Lock::Timeout=12
 # machine without systemd starts the system's nginx: no service starts
 # while the test runs (policy-rc.d, Debian's switch for that).
 debs_policy=
+debs_nginx=
+system_nginx() { [ -s /run/nginx.pid ] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; }
 debs_save() {
     local p
+    system_nginx && debs_nginx=running
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\n# vstream ansible test: no service starts while it runs\nexit 101\n' \
             >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d && debs_policy=1
@@ -238,6 +241,11 @@ debs_restore() {
     [ ${#debs_had[@]} -eq 0 ] || apt_q install "$debs_saved"/*.deb ||
         echo "# could not reinstall ${debs_had[*]} from $debs_saved" >&2
     [ -z "$debs_policy" ] || rm -f /usr/sbin/policy-rc.d
+    # the system's nginx as it was: stopped if the test's packages started it
+    if [ -z "$debs_nginx" ] && system_nginx; then
+        echo "# the system's nginx was started meanwhile; stopping it" >&2
+        nginx -s quit 2>/dev/null || kill "$(cat /run/nginx.pid)" 2>/dev/null
+    fi
 }
 
 # frontend_cleanup: what t_frontend.sh and t_rtmps.sh start: the publisher
