@@ -67,7 +67,10 @@ tools: deps-tools
 
 test: deps
 	@$(MAKE) --no-print-directory module vstreamctl tools
-	@$(MAKE) --no-print-directory test-module test-asan test-fuzz test-terraform test-ansible
+	@$(MAKE) --no-print-directory test-module test-asan
+	@# side by side, each suite's output whole (-O): the fuzzers take a core,
+	@# the Terraform plans the other in bursts, the Ansible roles mostly wait
+	@$(MAKE) --no-print-directory -j3 -O test-fuzz test-terraform test-ansible
 	@echo "make test: all suites passed"
 
 # the browser test (t/90-demo.t) needs web/'s dev dependency, playwright-core
