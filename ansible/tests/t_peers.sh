@@ -160,7 +160,7 @@ PLAY
 rm -f "$S"/a/admin.token "$S"/b/admin.token
 cmp -s "$S/a/ingest.key" "$S/b/ingest.key" && not_ok "peers: a and b start with different ingest secrets"
 ANSIBLE_ROLES_PATH=$adir/roles play "$S/secrets.log" -i "$S/inventory.yml" \
-    -e nginx_vstream_enabled=true -e nginx_manage_service=false "$S/secrets.yml" || not_ok "peers: the secrets tasks ran"
+    -e '{"nginx_vstream_enabled": true, "nginx_manage_service": false}' "$S/secrets.yml" || not_ok "peers: the secrets tasks ran"
 check "peers: one ingest secret for the fleet (a's and b's are the same, 64 hex digits)" \
     sh -c "cmp -s '$S/a/ingest.key' '$S/b/ingest.key' && grep -qxE '[0-9a-f]{64}' '$S/a/ingest.key'"
 check "peers: each frontend its own admin token" \
