@@ -178,7 +178,7 @@ async function main() {
                '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
         ignoreHTTPSErrors: true,        // the demo's self-signed certificate
         viewport: { width: 1280, height: 720 },
-        timeout: 20000,
+        timeout: 90000,        // launching, on a machine busy with other tests
     });
     try {
         const page = context.pages()[0] || await context.newPage();
