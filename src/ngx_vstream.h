@@ -372,7 +372,4 @@ ngx_buf_t *ngx_vstream_render_stream(ngx_pool_t *pool,
 ngx_buf_t *ngx_vstream_render_metrics(ngx_pool_t *pool,
     ngx_vstream_snapshot_t *snap);
 
-/* names and addresses: ngx_vstream_access.c */
-ngx_int_t ngx_vstream_name_is_safe(u_char *p, size_t len);
-
 #endif /* _NGX_VSTREAM_H_INCLUDED_ */

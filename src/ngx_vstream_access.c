@@ -372,15 +372,3 @@ ngx_vstream_access_args(ngx_str_t *args, ngx_str_t *exp, ngx_str_t *kid,
 
     return NGX_OK;
 }
-
-
-/*
- * Names end up in file paths (HLS), logs and JSON: the rule is
- * vstream_name_is_safe() (vstream_text.h), strict UTF-8 included.
- */
-
-ngx_int_t
-ngx_vstream_name_is_safe(u_char *p, size_t len)
-{
-    return vstream_name_is_safe(p, len);
-}

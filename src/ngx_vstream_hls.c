@@ -136,7 +136,7 @@ ngx_vstream_hls_stats(ngx_cycle_t *cycle, ngx_pool_t *pool,
     name.data = ngx_vstream_stream_name(st);
     name.len = st->name_len;
 
-    if (!vstream_m3u8_safe_name(name.data, name.len)) {
+    if (!vstream_name_is_safe(name.data, name.len)) {
         return NGX_DECLINED;
     }
 
@@ -543,7 +543,7 @@ ngx_vstream_hls_size(ngx_vstream_hls_entry_t *e, ngx_fd_t dir,
         seg = &walk->last[i % NGX_VSTREAM_HLS_SIZED];
         e->sized_ms += seg->duration_ms;
 
-        if (!vstream_m3u8_safe_name(seg->uri, seg->len)
+        if (!vstream_name_is_safe(seg->uri, seg->len)
             || seg->len > NGX_VSTREAM_NAME_MAX)
         {
             refused++;

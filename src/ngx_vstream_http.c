@@ -77,14 +77,18 @@ typedef enum {
 static ngx_int_t ngx_http_vstream_admin_handler(ngx_http_request_t *r);
 static void ngx_http_vstream_route(ngx_http_request_t *r,
     ngx_http_vstream_loc_conf_t *vlcf, vstream_admin_route_t *rt,
-    ngx_str_t *app, ngx_str_t *name);
+    ngx_str_t *app, ngx_str_t *name, ngx_str_t *id);
 static ngx_int_t ngx_http_vstream_authorized(ngx_http_request_t *r,
     ngx_http_vstream_loc_conf_t *vlcf);
 static ngx_int_t ngx_http_vstream_get(ngx_http_request_t *r,
     ngx_vstream_shm_t *shm, ngx_uint_t route, ngx_str_t *app,
     ngx_str_t *name);
+static ngx_int_t ngx_http_vstream_drop(ngx_http_request_t *r,
+    ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name);
 static ngx_int_t ngx_http_vstream_drop_ban(ngx_http_request_t *r,
     ngx_vstream_shm_t *shm, ngx_str_t *app, ngx_str_t *name);
+static ngx_int_t ngx_http_vstream_bans(ngx_http_request_t *r,
+    ngx_vstream_shm_t *shm);
 static ngx_int_t ngx_http_vstream_ban(ngx_http_request_t *r,
     ngx_vstream_shm_t *shm, ngx_uint_t route, ngx_str_t *app,
     ngx_str_t *name);
@@ -196,8 +200,7 @@ static ngx_int_t
 ngx_http_vstream_admin_handler(ngx_http_request_t *r)
 {
     ngx_int_t                     rc;
-    ngx_str_t                     app, name, value;
-    ngx_buf_t                    *b;
+    ngx_str_t                     app, name, id;
     ngx_vstream_shm_t            *shm;
     vstream_admin_route_t         rt;
     ngx_http_vstream_loc_conf_t  *vlcf;
@@ -223,13 +226,7 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
                                       "a valid bearer token is required");
     }
 
-    rc = ngx_vstream_rec_api_handler(r, &vlcf->prefix);
-
-    if (rc != NGX_DECLINED) {
-        return rc;
-    }
-
-    ngx_http_vstream_route(r, vlcf, &rt, &app, &name);
+    ngx_http_vstream_route(r, vlcf, &rt, &app, &name, &id);
 
     switch (rt.route) {
 
@@ -246,35 +243,21 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
                                     &name);
 
     case VSTREAM_ROUTE_DROP:
-
-        if (ngx_http_arg(r, (u_char *) "ban", 3, &value) == NGX_OK) {
-            return ngx_http_vstream_drop_ban(r, shm, &app, &name);
-        }
-
-        if (ngx_vstream_shm_drop(shm, &app, &name) != NGX_OK) {
-            return ngx_http_vstream_error(r, NGX_HTTP_NOT_FOUND,
-                                          "no such live stream");
-        }
-
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "vstream: drop of \"%V/%V\" requested by %V",
-                      &app, &name, &r->connection->addr_text);
-
-        return ngx_http_vstream_message(r, NGX_HTTP_ACCEPTED, "status",
-                                        "the publisher will be disconnected");
+        return ngx_http_vstream_drop(r, shm, &app, &name);
 
     case VSTREAM_ROUTE_BANS:
-        b = ngx_vstream_bans_render(shm, r->pool, r->connection->log);
-
-        if (b == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_vstream_send(r, NGX_HTTP_OK, "application/json", b);
+        return ngx_http_vstream_bans(r, shm);
 
     case VSTREAM_ROUTE_BAN:
     case VSTREAM_ROUTE_UNBAN:
         return ngx_http_vstream_ban(r, shm, rt.route, &app, &name);
+
+    case VSTREAM_ROUTE_RECORDINGS:
+        return ngx_vstream_rec_api_list(r, app.len ? &app : NULL,
+                                        app.len ? &name : NULL);
+
+    case VSTREAM_ROUTE_RECORDING_DELETE:
+        return ngx_vstream_rec_api_delete(r, &app, &name, &id);
 
     default: /* VSTREAM_ROUTE_NONE */
         break;
@@ -290,12 +273,15 @@ ngx_http_vstream_admin_handler(ngx_http_request_t *r)
 }
 
 
-/* the path below the location's prefix: status, metrics, streams/A/N */
+/*
+ * The path below the location's prefix, routed by vstream_admin_route()
+ * (vstream_text.c): the route and what it names, pointing into r->uri.
+ */
 
 static void
 ngx_http_vstream_route(ngx_http_request_t *r,
     ngx_http_vstream_loc_conf_t *vlcf, vstream_admin_route_t *rt,
-    ngx_str_t *app, ngx_str_t *name)
+    ngx_str_t *app, ngx_str_t *name, ngx_str_t *id)
 {
     ngx_str_t         path;
     vstream_method_e  method;
@@ -337,6 +323,8 @@ ngx_http_vstream_route(ngx_http_request_t *r,
     app->len = rt->app_len;
     name->data = (u_char *) rt->name;
     name->len = rt->name_len;
+    id->data = (u_char *) rt->id;
+    id->len = rt->id_len;
 }
 
 
@@ -456,6 +444,49 @@ ngx_http_vstream_get(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
         b = ngx_vstream_render_stream(r->pool, &snap);
         break;
     }
+
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_vstream_send(r, NGX_HTTP_OK, "application/json", b);
+}
+
+
+/* DELETE streams/APP/NAME: 202, the publisher's worker drops it */
+
+static ngx_int_t
+ngx_http_vstream_drop(ngx_http_request_t *r, ngx_vstream_shm_t *shm,
+    ngx_str_t *app, ngx_str_t *name)
+{
+    ngx_str_t  value;
+
+    if (ngx_http_arg(r, (u_char *) "ban", 3, &value) == NGX_OK) {
+        return ngx_http_vstream_drop_ban(r, shm, app, name);
+    }
+
+    if (ngx_vstream_shm_drop(shm, app, name) != NGX_OK) {
+        return ngx_http_vstream_error(r, NGX_HTTP_NOT_FOUND,
+                                      "no such live stream");
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                  "vstream: drop of \"%V/%V\" requested by %V",
+                  app, name, &r->connection->addr_text);
+
+    return ngx_http_vstream_message(r, NGX_HTTP_ACCEPTED, "status",
+                                    "the publisher will be disconnected");
+}
+
+
+/* GET bans */
+
+static ngx_int_t
+ngx_http_vstream_bans(ngx_http_request_t *r, ngx_vstream_shm_t *shm)
+{
+    ngx_buf_t  *b;
+
+    b = ngx_vstream_bans_render(shm, r->pool, r->connection->log);
 
     if (b == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -1219,7 +1250,7 @@ ngx_http_vstream_hls_viewers(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             s.len = value[i].len - 4;
 
             if (s.len == 0 || s.len > NGX_VSTREAM_NAME_MAX
-                || !ngx_vstream_name_is_safe(s.data, s.len))
+                || !vstream_name_is_safe(s.data, s.len))
             {
                 ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                    "\"%V\": invalid application \"%V\"",

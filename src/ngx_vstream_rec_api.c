@@ -6,8 +6,9 @@
  *   DELETE PREFIX/recordings/APP/NAME/ID     204; 404 if none; 409 if live
  * and their metrics.  A listing reads at most NGX_VSTREAM_RECORD_LIST_MAX
  * recordings (their info files) and says "truncated" when there are more.
- * What comes from the URI is a path component only when it is a safe name
- * (an ID: YYYYMMDDTHHMMSSZ[-N]); anything else is 400, never looked up.
+ * The router (vstream_admin_route() of vstream_text.c) has checked what
+ * comes from the URI: each part is a safe name, or an ID
+ * (YYYYMMDDTHHMMSSZ[-N]), before it becomes a path component.
  */
 
 
@@ -17,7 +18,6 @@
 #include "ngx_vstream.h"
 #include "ngx_vstream_render.h"
 #include "ngx_vstream_record.h"
-#include "vstream_m3u8.h"
 
 
 /* where the recordings are served: location /rec/ { alias PATH/; } */
@@ -27,133 +27,14 @@
 #define NGX_VSTREAM_REC_JSON  384
 
 
-static ngx_int_t ngx_vstream_rec_api_list(ngx_http_request_t *r,
-    ngx_str_t *app, ngx_str_t *name);
-static ngx_int_t ngx_vstream_rec_api_delete(ngx_http_request_t *r,
-    ngx_str_t *app, ngx_str_t *name, ngx_str_t *id);
 static ngx_buf_t *ngx_vstream_rec_api_render(ngx_pool_t *pool,
     ngx_array_t *list, ngx_uint_t truncated, ngx_log_t *log);
 static void ngx_vstream_rec_api_url(ngx_vstream_wr_t *w, ngx_str_t *s);
-static ngx_uint_t ngx_vstream_rec_api_split(ngx_str_t *path, ngx_str_t *part,
-    ngx_uint_t n);
 
 
-/*
- * NGX_DECLINED when the path below the prefix is not ours; the rest of the
- * admin API routes it then
- */
+/* app and name: one stream's recordings; NULL: every application's */
 
 ngx_int_t
-ngx_vstream_rec_api_handler(ngx_http_request_t *r, ngx_str_t *prefix)
-{
-    ngx_str_t           path, part[4];
-    ngx_uint_t          n, get;
-
-    path = r->uri;
-
-    if (path.len >= prefix->len
-        && ngx_strncmp(path.data, prefix->data, prefix->len) == 0)
-    {
-        path.data += prefix->len;
-        path.len -= prefix->len;
-    }
-
-    while (path.len && path.data[0] == '/') {
-        path.data++;
-        path.len--;
-    }
-
-    if (path.len < sizeof("recordings") - 1
-        || ngx_strncmp(path.data, "recordings", sizeof("recordings") - 1)
-           != 0
-        || (path.len > sizeof("recordings") - 1
-            && path.data[sizeof("recordings") - 1] != '/'))
-    {
-        return NGX_DECLINED;
-    }
-
-    n = ngx_vstream_rec_api_split(&path, part, 4);
-    get = (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) != 0;
-
-    if (n > 4 || n == 2) {
-        return ngx_http_vstream_error(r, NGX_HTTP_NOT_FOUND,
-                                      "no such resource");
-    }
-
-    /* a hostile name or ID is refused whatever the method */
-
-    if (n >= 3
-        && (!vstream_m3u8_safe_name(part[1].data, part[1].len)
-            || !vstream_m3u8_safe_name(part[2].data, part[2].len)
-            || (n == 4
-                && !ngx_vstream_record_valid_id(part[3].data, part[3].len))))
-    {
-        return ngx_http_vstream_error(r, NGX_HTTP_BAD_REQUEST,
-                                      "not a valid application, stream "
-                                      "or recording name");
-    }
-
-    if (n == 4) {
-        if (r->method != NGX_HTTP_DELETE) {
-            if (ngx_http_vstream_header(r, "Allow", "DELETE") != NGX_OK) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            return ngx_http_vstream_error(r, NGX_HTTP_NOT_ALLOWED,
-                                          "method not allowed");
-        }
-
-        return ngx_vstream_rec_api_delete(r, &part[1], &part[2], &part[3]);
-    }
-
-    if (!get) {
-        if (ngx_http_vstream_header(r, "Allow", "GET, HEAD") != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        return ngx_http_vstream_error(r, NGX_HTTP_NOT_ALLOWED,
-                                      "method not allowed");
-    }
-
-    if (n == 1) {
-        return ngx_vstream_rec_api_list(r, NULL, NULL);
-    }
-
-    return ngx_vstream_rec_api_list(r, &part[1], &part[2]);
-}
-
-
-/* the path's components, up to n (more: n + 1); empty ones are kept */
-
-static ngx_uint_t
-ngx_vstream_rec_api_split(ngx_str_t *path, ngx_str_t *part, ngx_uint_t n)
-{
-    u_char      *p, *last, *slash;
-    ngx_uint_t   i;
-
-    p = path->data;
-    last = path->data + path->len;
-
-    for (i = 0; ; i++) {
-        slash = ngx_strlchr(p, last, '/');
-
-        if (i == n) {
-            return n + 1;
-        }
-
-        part[i].data = p;
-        part[i].len = (slash ? slash : last) - p;
-
-        if (slash == NULL) {
-            return i + 1;
-        }
-
-        p = slash + 1;
-    }
-}
-
-
-static ngx_int_t
 ngx_vstream_rec_api_list(ngx_http_request_t *r, ngx_str_t *app,
     ngx_str_t *name)
 {
@@ -206,13 +87,12 @@ ngx_vstream_rec_api_list(ngx_http_request_t *r, ngx_str_t *app,
 }
 
 
-static ngx_int_t
+ngx_int_t
 ngx_vstream_rec_api_delete(ngx_http_request_t *r, ngx_str_t *app,
     ngx_str_t *name, ngx_str_t *id)
 {
     ngx_int_t                   rc;
     ngx_vstream_record_conf_t  *rcf;
-
 
     rcf = ngx_vstream_record_conf((ngx_cycle_t *) ngx_cycle, app);
 

@@ -184,7 +184,7 @@ ngx_vstream_record_path_slot(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     cacf = ngx_rtmp_conf_get_module_app_conf(cf, ngx_rtmp_core_module);
 
-    if (!vstream_m3u8_safe_name(cacf->name.data, cacf->name.len)) {
+    if (!vstream_name_is_safe(cacf->name.data, cacf->name.len)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "application \"%V\" is not a safe directory name",
                            &cacf->name);
@@ -442,7 +442,7 @@ ngx_vstream_record_mkdirs(ngx_vstream_rec_t *rec)
 
     rc = rec->conf;
 
-    if (!vstream_m3u8_safe_name(rec->name.data, rec->name.len)) {
+    if (!vstream_name_is_safe(rec->name.data, rec->name.len)) {
         ngx_vstream_record_failed(rec, 0, "is not a safe directory name",
                                   rec->name.data);
         return NGX_ERROR;
@@ -783,7 +783,7 @@ ngx_vstream_record_segment(void *data, const unsigned char *uri, size_t len,
         return 0;
     }
 
-    if (!vstream_m3u8_safe_name(uri, len) || len > NGX_VSTREAM_NAME_MAX) {
+    if (!vstream_name_is_safe(uri, len) || len > NGX_VSTREAM_NAME_MAX) {
         rec->gap = 1;
         ngx_vstream_record_failed(rec, 0, "lists a segment that is not a "
                                   "plain file name", rec->name.data);
@@ -1076,7 +1076,7 @@ ngx_vstream_record_list(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
             n.data = ngx_de_name(&names);
             n.len = ngx_de_namelen(&names);
 
-            if (!vstream_m3u8_safe_name(n.data, n.len)) {
+            if (!vstream_name_is_safe(n.data, n.len)) {
                 continue;
             }
         }
@@ -1089,7 +1089,7 @@ ngx_vstream_record_list(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
             while (ngx_read_dir(&ids) == NGX_OK) {
                 len = ngx_de_namelen(&ids);
 
-                if (!ngx_vstream_record_valid_id(ngx_de_name(&ids), len)) {
+                if (!vstream_record_id_is_valid(ngx_de_name(&ids), len)) {
                     continue;
                 }
 
@@ -1132,43 +1132,6 @@ ngx_vstream_record_list(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
     (void) ngx_close_dir(&names);
 
     return NGX_OK;
-}
-
-
-/* YYYYMMDDTHHMMSSZ with an optional "-N" */
-
-ngx_int_t
-ngx_vstream_record_valid_id(u_char *id, size_t len)
-{
-    size_t  i;
-
-    if (len < 16 || len > NGX_VSTREAM_RECORD_ID_MAX
-        || id[8] != 'T' || id[15] != 'Z')
-    {
-        return 0;
-    }
-
-    for (i = 0; i < 15; i++) {
-        if (i != 8 && (id[i] < '0' || id[i] > '9')) {
-            return 0;
-        }
-    }
-
-    if (len == 16) {
-        return 1;
-    }
-
-    if (len < 18 || id[16] != '-') {
-        return 0;
-    }
-
-    for (i = 17; i < len; i++) {
-        if (id[i] < '0' || id[i] > '9') {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -1274,8 +1237,8 @@ ngx_vstream_record_remove(ngx_vstream_record_conf_t *rc, ngx_str_t *name,
 
     /* the API refused the others already: this never builds a path */
 
-    if (!vstream_m3u8_safe_name(name->data, name->len)
-        || !ngx_vstream_record_valid_id(id->data, id->len))
+    if (!vstream_name_is_safe(name->data, name->len)
+        || !vstream_record_id_is_valid(id->data, id->len))
     {
         return NGX_DECLINED;
     }
@@ -1559,7 +1522,7 @@ ngx_vstream_record_sum(void *data, const unsigned char *uri, size_t len,
     u_char           name[NGX_VSTREAM_NAME_MAX + 1];
     ngx_file_info_t  fi;
 
-    if (!vstream_m3u8_safe_name(uri, len) || len > NGX_VSTREAM_NAME_MAX) {
+    if (!vstream_name_is_safe(uri, len) || len > NGX_VSTREAM_NAME_MAX) {
         return 0;
     }
 

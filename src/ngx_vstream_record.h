@@ -17,8 +17,8 @@
 #include "ngx_vstream.h"
 
 
-/* YYYYMMDDTHHMMSSZ and a "-NN" suffix */
-#define NGX_VSTREAM_RECORD_ID_MAX    (sizeof("20260101T000000Z-99") - 1)
+/* YYYYMMDDTHHMMSSZ and a "-NN" suffix: vstream_record_id_is_valid() */
+#define NGX_VSTREAM_RECORD_ID_MAX    VSTREAM_RECORD_ID_MAX
 
 /* the most recordings one listing (API, metrics) reads, per application */
 #define NGX_VSTREAM_RECORD_LIST_MAX  1000
@@ -80,15 +80,16 @@ ngx_int_t ngx_vstream_record_list(ngx_vstream_record_conf_t *rc,
     ngx_log_t *log);
 ngx_int_t ngx_vstream_record_remove(ngx_vstream_record_conf_t *rc,
     ngx_str_t *name, ngx_str_t *id, ngx_log_t *log);
-ngx_int_t ngx_vstream_record_valid_id(u_char *id, size_t len);
 void ngx_vstream_record_sort(ngx_array_t *list);
 
 
 #if defined(_NGX_HTTP_H_INCLUDED_)
 
 /* the admin API's part: ngx_vstream_rec_api.c */
-ngx_int_t ngx_vstream_rec_api_handler(ngx_http_request_t *r,
-    ngx_str_t *prefix);
+ngx_int_t ngx_vstream_rec_api_list(ngx_http_request_t *r, ngx_str_t *app,
+    ngx_str_t *name);
+ngx_int_t ngx_vstream_rec_api_delete(ngx_http_request_t *r, ngx_str_t *app,
+    ngx_str_t *name, ngx_str_t *id);
 ngx_buf_t *ngx_vstream_rec_api_metrics(ngx_pool_t *pool,
     ngx_vstream_snapshot_t *snap, ngx_log_t *log);
 

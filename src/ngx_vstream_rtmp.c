@@ -372,7 +372,7 @@ ngx_rtmp_vstream_check(ngx_rtmp_session_t *s,
         return NGX_VSTREAM_DENY_NAME_TOO_LONG;
     }
 
-    if (!ngx_vstream_name_is_safe(name->data, name->len)) {
+    if (!vstream_name_is_safe(name->data, name->len)) {
         return NGX_VSTREAM_DENY_BAD_NAME;
     }
 

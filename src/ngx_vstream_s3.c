@@ -957,7 +957,7 @@ ngx_vstream_s3_uploaded(ngx_vstream_s3_find_t *find, const unsigned char *uri,
     size_t len)
 {
     if (len > NGX_VSTREAM_NAME_MAX
-        || !vstream_m3u8_safe_name(uri, len)
+        || !vstream_name_is_safe(uri, len)
         || (len >= 2 && uri[0] == 's' && uri[1] == '3'))
     {
         return -1;

@@ -108,15 +108,6 @@ vstream_m3u8_parse(const unsigned char *buf, size_t len, vstream_m3u8_t *pl,
 }
 
 
-/* the rule lives with the other text rules (vstream_text.c) */
-
-int
-vstream_m3u8_safe_name(const unsigned char *name, size_t len)
-{
-    return vstream_name_is_safe(name, len);
-}
-
-
 /* the length of the line at p without its "\n" or "\r\n"; *next: after it */
 
 static size_t

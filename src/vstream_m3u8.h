@@ -53,12 +53,4 @@ int vstream_m3u8_parse(const unsigned char *buf, size_t len, vstream_m3u8_t *pl,
     vstream_m3u8_segment_pt segment, void *data);
 
 
-/*
- * 1 if name is safe to join to a directory as one path component:
- * vstream_name_is_safe() of vstream_text.h (1 to 255 bytes of valid
- * UTF-8, no '/' or '\\', no "..", not ".", no control characters).
- */
-int vstream_m3u8_safe_name(const unsigned char *name, size_t len);
-
-
 #endif /* _VSTREAM_M3U8_H_INCLUDED_ */

@@ -22,6 +22,8 @@ static unsigned char *vstream_escape(unsigned char *dst, unsigned char *end,
 static size_t vstream_escape_unit(unsigned char *unit,
     const unsigned char *src, size_t len, size_t *used,
     vstream_escape_e type);
+static void vstream_admin_route_recordings(const unsigned char *p,
+    size_t len, int get, vstream_method_e method, vstream_admin_route_t *rt);
 
 
 static const char  vstream_hex[] = "0123456789abcdef";
@@ -628,6 +630,13 @@ vstream_admin_route(const unsigned char *path, size_t len,
         return;
     }
 
+    if (len >= 10 && memcmp(path, "recordings", 10) == 0
+        && (len == 10 || path[10] == '/'))
+    {
+        vstream_admin_route_recordings(path + 10, len - 10, get, method, rt);
+        return;
+    }
+
     rt->status = 404;
     rt->message = "no such resource";
 
@@ -692,4 +701,122 @@ vstream_admin_route(const unsigned char *path, size_t len,
     rt->status = 405;
     rt->message = "method not allowed";
     rt->allow = "GET, HEAD, DELETE";
+}
+
+
+/* below "recordings": nothing, "/APP/NAME" or "/APP/NAME/ID" */
+
+static void
+vstream_admin_route_recordings(const unsigned char *p, size_t len, int get,
+    vstream_method_e method, vstream_admin_route_t *rt)
+{
+    size_t                n, plen[3];
+    const unsigned char  *last, *slash, *part[3];
+
+    rt->status = 404;
+    rt->message = "no such resource";
+
+    n = 0;
+
+    if (len) {
+        last = p + len;
+        p++;                                       /* the '/' */
+
+        for ( ;; ) {
+            if (n == 3) {
+                return;
+            }
+
+            slash = memchr(p, '/', last - p);
+            part[n] = p;
+            plen[n++] = (slash ? slash : last) - p;
+
+            if (slash == NULL) {
+                break;
+            }
+
+            p = slash + 1;
+        }
+
+        if (n == 1) {
+            return;
+        }
+
+        if (!vstream_name_is_safe(part[0], plen[0])
+            || !vstream_name_is_safe(part[1], plen[1])
+            || (n == 3 && !vstream_record_id_is_valid(part[2], plen[2])))
+        {
+            rt->status = 400;
+            rt->message = "not a valid application, stream or recording name";
+            return;
+        }
+
+        rt->app = part[0];
+        rt->app_len = plen[0];
+        rt->name = part[1];
+        rt->name_len = plen[1];
+
+        if (n == 3) {
+            rt->id = part[2];
+            rt->id_len = plen[2];
+        }
+    }
+
+    rt->status = 405;
+    rt->message = "method not allowed";
+
+    if (n == 3) {
+        if (method != VSTREAM_METHOD_DELETE) {
+            rt->allow = "DELETE";
+            return;
+        }
+
+        rt->route = VSTREAM_ROUTE_RECORDING_DELETE;
+
+    } else {
+        if (!get) {
+            rt->allow = "GET, HEAD";
+            return;
+        }
+
+        rt->route = VSTREAM_ROUTE_RECORDINGS;
+    }
+
+    rt->status = 200;
+    rt->message = NULL;
+}
+
+
+int
+vstream_record_id_is_valid(const unsigned char *id, size_t len)
+{
+    size_t  i;
+
+    if (id == NULL || len < 16 || len > VSTREAM_RECORD_ID_MAX
+        || id[8] != 'T' || id[15] != 'Z')
+    {
+        return 0;
+    }
+
+    for (i = 0; i < 15; i++) {
+        if (i != 8 && (id[i] < '0' || id[i] > '9')) {
+            return 0;
+        }
+    }
+
+    if (len == 16) {
+        return 1;
+    }
+
+    if (len < 18 || id[16] != '-') {
+        return 0;
+    }
+
+    for (i = 17; i < len; i++) {
+        if (id[i] < '0' || id[i] > '9') {
+            return 0;
+        }
+    }
+
+    return 1;
 }

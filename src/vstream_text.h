@@ -150,6 +150,15 @@ int vstream_hls_uri_name(const unsigned char *uri, size_t len,
     const unsigned char **name, size_t *nlen, int *kind);
 
 
+/*
+ * A recording's ID, the UTC time its publish started, YYYYMMDDTHHMMSSZ,
+ * with "-N" when that second has several (N of 1 or 2 digits).
+ */
+#define VSTREAM_RECORD_ID_MAX  (sizeof("20260101T000000Z-99") - 1)
+
+int vstream_record_id_is_valid(const unsigned char *id, size_t len);
+
+
 /* the admin API's request router */
 
 typedef enum {
@@ -169,28 +178,35 @@ typedef enum {
     VSTREAM_ROUTE_DROP,                  /* DELETE of app/name */
     VSTREAM_ROUTE_BANS,                  /* GET/HEAD of bans */
     VSTREAM_ROUTE_BAN,                   /* PUT of bans/app/name */
-    VSTREAM_ROUTE_UNBAN                  /* DELETE of bans/app/name */
+    VSTREAM_ROUTE_UNBAN,                 /* DELETE of bans/app/name */
+    VSTREAM_ROUTE_RECORDINGS,            /* GET/HEAD of recordings[/a/n] */
+    VSTREAM_ROUTE_RECORDING_DELETE       /* DELETE of recordings/a/n/id */
 } vstream_route_e;
 
 
 typedef struct {
     vstream_route_e             route;
-    unsigned                    status;    /* 200, 404 or 405 */
-    const char                 *message;   /* of a 404 or a 405 */
+    unsigned                    status;    /* 200, 400, 404 or 405 */
+    const char                 *message;   /* of a 400, 404 or 405 */
     const char                 *allow;     /* the Allow header of a 405 */
     const unsigned char        *app;
     size_t                      app_len;
     const unsigned char        *name;
     size_t                      name_len;
+    const unsigned char        *id;        /* of a recording */
+    size_t                      id_len;
 } vstream_admin_route_t;
 
 
 /*
  * Routes path (the URI below the location's prefix; leading slashes are
  * skipped): "status", "metrics", "streams/APP/NAME", "bans",
- * "bans/APP/NAME".  An unknown path is
- * 404 whatever the method; a known one with a method it does not take is
- * 405 with the methods it takes in allow.
+ * "bans/APP/NAME", "recordings", "recordings/APP/NAME" and
+ * "recordings/APP/NAME/ID".  An unknown path is 404 whatever the method;
+ * a known one with a method it does not take is 405 with the methods it
+ * takes in allow.  Below "recordings/" the parts become directory names,
+ * so an APP or NAME that is not a safe name, or an ID that is not one, is
+ * 400 whatever the method, never looked up.
  */
 void vstream_admin_route(const unsigned char *path, size_t len,
     vstream_method_e method, vstream_admin_route_t *rt);

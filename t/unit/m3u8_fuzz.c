@@ -4,13 +4,14 @@
  * Beyond the sanitizers it checks what the nginx module relies on: the
  * callback sees exactly the counted segments, each URI inside the input and
  * free of control characters, durations adding up to the window, and
- * vstream_m3u8_safe_name() agreeing with an independent reading of its rule.
+ * vstream_name_is_safe() agreeing with an independent reading of its rule.
  */
 
 
 #include <stdlib.h>
 #include <string.h>
 #include "vstream_m3u8.h"
+#include "vstream_text.h"
 #include "text_ref.h"
 
 
@@ -135,5 +136,5 @@ fz_safe_name(const unsigned char *name, size_t len)
     /* and strict UTF-8, by the reference decoder (t/unit/text_ref.h) */
     safe = safe && ref_utf8_valid(name, len);
 
-    fz_check(vstream_m3u8_safe_name(name, len) == safe);
+    fz_check(vstream_name_is_safe(name, len) == safe);
 }

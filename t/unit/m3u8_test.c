@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "vstream_m3u8.h"
+#include "vstream_text.h"
 
 
 #define T_URIS      8
@@ -114,7 +115,7 @@ t_samples(const char *dir)
          "nested index.m3u8: 4 segments from sequence 3, window 4000 ms");
 
     for (i = 0; i < 4; i++) {
-        if (!vstream_m3u8_safe_name((unsigned char *) rec.uri[i],
+        if (!vstream_name_is_safe((unsigned char *) rec.uri[i],
                                     strlen(rec.uri[i])))
         {
             break;
@@ -145,8 +146,8 @@ t_samples(const char *dir)
          && t_is(pl.window_ms, 5005 + 1966 + (uint64_t) UINT32_MAX, "window"),
          "edge-crlf: 4 segments, 5005 + 1966 + 0 + (2^32-1) ms");
     t_ok(strcmp(rec.uri[2], "../escape.ts") == 0
-         && !vstream_m3u8_safe_name((unsigned char *) rec.uri[2], 12)
-         && vstream_m3u8_safe_name((unsigned char *) rec.uri[3], 7),
+         && !vstream_name_is_safe((unsigned char *) rec.uri[2], 12)
+         && vstream_name_is_safe((unsigned char *) rec.uri[3], 7),
          "edge-crlf: ../escape.ts is listed but not a safe name");
     free(buf);
 }
@@ -531,7 +532,7 @@ t_big(void)
     memset(buf + 8, 'a', T_MB - 8);
     t0 = clock();
     t_ok(t_parse(buf, T_MB, &pl, &rec) == 0 && pl.segments == 1
-         && !vstream_m3u8_safe_name(buf + 8, T_MB - 8),
+         && !vstream_name_is_safe(buf + 8, T_MB - 8),
          "1 MB single URI line: one segment, not a safe name");
     s = (double) (clock() - t0) / CLOCKS_PER_SEC;
     worst = s > worst ? s : worst;
@@ -596,7 +597,7 @@ t_safe_name(void)
     };
 
     for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-        t_ok(vstream_m3u8_safe_name((const unsigned char *) tests[i].name,
+        t_ok(vstream_name_is_safe((const unsigned char *) tests[i].name,
                                     tests[i].len) == tests[i].safe,
              "safe_name(\"%.*s\", %zu) is %d",
              tests[i].safe ? (int) tests[i].len : 0, tests[i].name,
@@ -604,9 +605,9 @@ t_safe_name(void)
     }
 
     memset(name, 'x', sizeof(name));
-    t_ok(vstream_m3u8_safe_name(name, 255), "safe_name: 255 bytes is safe");
-    t_ok(!vstream_m3u8_safe_name(name, 256), "safe_name: 256 bytes is not");
-    t_ok(!vstream_m3u8_safe_name(NULL, 3), "safe_name: NULL is not");
+    t_ok(vstream_name_is_safe(name, 255), "safe_name: 255 bytes is safe");
+    t_ok(!vstream_name_is_safe(name, 256), "safe_name: 256 bytes is not");
+    t_ok(!vstream_name_is_safe(NULL, 3), "safe_name: NULL is not");
 }
 
 

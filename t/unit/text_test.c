@@ -34,6 +34,7 @@ static void t_bounds(void);
 static void t_names(void);
 static void t_args(void);
 static void t_routes(void);
+static void t_record_ids(void);
 static void t_hls_path(void);
 static void t_hls_uri(void);
 static void t_keys(void);
@@ -56,6 +57,7 @@ main(void)
     t_names();
     t_args();
     t_routes();
+    t_record_ids();
     t_hls_path();
     t_hls_uri();
     t_keys();
@@ -537,6 +539,84 @@ t_routes(void)
     t_ok(rt.app == p + 9 && rt.app_len == 4 && rt.name == p + 14
          && rt.name_len == 4, "route: app and name point into the path");
     free(p);
+
+    t_ok(t_route("recordings", VSTREAM_METHOD_GET, VSTREAM_ROUTE_RECORDINGS,
+                 200, NULL), "route: GET recordings");
+    t_ok(t_route("recordings/live/cam1", VSTREAM_METHOD_HEAD,
+                 VSTREAM_ROUTE_RECORDINGS, 200, NULL),
+         "route: HEAD a stream's recordings");
+    t_ok(t_route("recordings", VSTREAM_METHOD_DELETE, VSTREAM_ROUTE_NONE, 405,
+                 "GET, HEAD"), "route: DELETE recordings is 405");
+    t_ok(t_route("recordings/live/cam1/20261201T120000Z",
+                 VSTREAM_METHOD_DELETE, VSTREAM_ROUTE_RECORDING_DELETE, 200,
+                 NULL), "route: DELETE a recording");
+    t_ok(t_route("recordings/live/cam1/20261201T120000Z-12",
+                 VSTREAM_METHOD_DELETE, VSTREAM_ROUTE_RECORDING_DELETE, 200,
+                 NULL), "route: DELETE a recording with a suffix");
+    t_ok(t_route("recordings/live/cam1/20261201T120000Z",
+                 VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE, 405, "DELETE"),
+         "route: GET a recording is 405 (the files are served elsewhere)");
+    t_ok(t_route("recordings/live", VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE,
+                 404, NULL), "route: recordings of an app alone is 404");
+    t_ok(t_route("recordings/", VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE,
+                 404, NULL), "route: recordings/ is 404");
+    t_ok(t_route("recordings/a/b/20261201T120000Z/x", VSTREAM_METHOD_DELETE,
+                 VSTREAM_ROUTE_NONE, 404, NULL),
+         "route: below a recording is 404");
+    t_ok(t_route("recordingsX", VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE,
+                 404, NULL), "route: recordingsX is 404");
+    t_ok(t_route("recordings/live/..", VSTREAM_METHOD_GET, VSTREAM_ROUTE_NONE,
+                 400, NULL), "route: a hostile recordings name is 400");
+    t_ok(t_route("recordings/../cam1", VSTREAM_METHOD_OTHER,
+                 VSTREAM_ROUTE_NONE, 400, NULL),
+         "route: a hostile app is 400 whatever the method");
+    t_ok(t_route("recordings/live/cam1/..", VSTREAM_METHOD_DELETE,
+                 VSTREAM_ROUTE_NONE, 400, NULL),
+         "route: an ID that is not one is 400");
+    t_ok(t_route("recordings/live/cam1/20261201T120000Z-123",
+                 VSTREAM_METHOD_DELETE, VSTREAM_ROUTE_NONE, 400, NULL),
+         "route: an ID with a 3-digit suffix is 400");
+
+    p = t_copy(T_LIT("recordings/live/cam1/20261201T120000Z-2"));
+    vstream_admin_route(p, 39, VSTREAM_METHOD_DELETE, &rt);
+    t_ok(rt.app == p + 11 && rt.app_len == 4 && rt.name == p + 16
+         && rt.name_len == 4 && rt.id == p + 21 && rt.id_len == 18,
+         "route: app, name and ID point into the path");
+    free(p);
+}
+
+
+static void
+t_record_ids(void)
+{
+    size_t  i;
+
+    static const struct {
+        const char  *id;
+        int          valid;
+    } cases[] = {
+        { "20261201T120000Z", 1 },
+        { "20261201T120000Z-2", 1 },
+        { "20261201T120000Z-99", 1 },
+        { "20261201T120000Z-", 0 },
+        { "20261201T120000Z-100", 0 },
+        { "20261201T120000Z-a", 0 },
+        { "20261201T120000", 0 },
+        { "20261201t120000Z", 0 },
+        { "2026120xT120000Z", 0 },
+        { "20261201T120000Zx", 0 },
+        { "", 0 },
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        t_ok(vstream_record_id_is_valid((const unsigned char *) cases[i].id,
+                                        strlen(cases[i].id))
+             == cases[i].valid,
+             "record id: \"%s\" %s", cases[i].id,
+             cases[i].valid ? "is one" : "is not one");
+    }
+
+    t_ok(!vstream_record_id_is_valid(NULL, 16), "record id: NULL is not one");
 }
 
 
