@@ -278,6 +278,13 @@ module "inventory" {
     hls_peer_port        = local.hls_peer_port
     cdn_enabled          = local.cdn_on
     cdn_domain_name      = local.cdn_on ? module.cdn[0].domain_name : ""
+    # Who may name the viewer in X-Forwarded-For (the nginx role's realip,
+    # so that HLS viewers are counted as themselves): the ALB's subnets and
+    # CloudFront's origin-facing ranges, as AWS lists them at plan time.
+    realip_from = concat(
+      local.fleet ? module.network.public_subnet_cidrs : [],
+      local.cdn_on ? sort([for e in data.aws_ec2_managed_prefix_list.cloudfront[0].entries : e.cidr]) : [],
+    )
     rtmps_port           = var.rtmps_port
     ingest_public_cidrs  = var.ingest_public_cidrs
     recordings_s3_bucket = var.recordings_bucket_enabled ? module.recordings[0].bucket : ""

@@ -5,7 +5,9 @@
 # a playlist only B has is served by A through B's peer server, as the
 # viewer's address; a name nowhere is one 404 and one peer hop; B's peer
 # server does not pass requests on.  nginx_peers [] (or this frontend
-# alone) renders no peer configuration.
+# alone) renders no peer configuration.  A trusts an edge (127.0.0.4,
+# nginx_realip_from) to name the viewer in X-Forwarded-For: A and B see
+# the viewer, never the edge, and nobody else's header counts.
 . "$(dirname "$0")/lib.sh"
 
 mk_scratch
@@ -61,11 +63,15 @@ HOST
     echo "    nginx_peer_port: $peer_port"
     echo "  hosts:"
     host a 127.0.0.1 "[127.0.0.1, 127.0.0.2]" "$http_a"
+    echo "      nginx_realip_from: [127.0.0.4/32]"
+    echo "      nginx_admin_allow: [127.0.0.4/32]"
     host b 127.0.0.2 "[127.0.0.1, 127.0.0.2]"
     host single 127.0.0.1 "[]"
     host alone 127.0.0.1 "[127.0.0.1]"
     host bad_peer 127.0.0.1 "[10.0.1.300]"
     host no_addr "" "[10.0.1.10, 10.0.1.11]"
+    host bad_realip 127.0.0.1 "[]"
+    echo "      nginx_realip_from: [all]"
 } >"$S/inventory.yml"
 for h in a b single alone; do
     mkdir -p "$S/$h/hls" "$S/$h/log"
@@ -94,9 +100,13 @@ for h in bad_peer no_addr; do
     check "peers: the role refuses $h" \
         sh -c "grep -A8 -E '^(fatal|failed): \[$h\]' '$S/run.log' | grep -q 'nginx_peers must list IPv4 addresses'"
 done
+check "peers: the role refuses nginx_realip_from [all]" \
+    sh -c "grep -A8 -E '^(fatal|failed): \[bad_realip\]' '$S/run.log' | grep -q 'nginx_realip_from must list CIDRs'"
 for h in a b single alone; do
     check "peers: $h rendered" test -s "$S/$h/nginx.conf"
 done
+check "peers: without nginx_realip_from the public server trusts no header" \
+    sh -c "! grep -q 'real_ip_recursive' '$S/single/nginx.conf'"
 
 peerless() { test -s "$S/$1/nginx.conf" && ! grep -qE 'vstream_peers|try_files \$uri @|'"$peer_port" "$S/$1/nginx.conf"; }
 check "peers: nginx_peers [] renders no peer configuration" peerless single
@@ -129,6 +139,33 @@ check "peers: ... B's file" cmp -s "$S/got" "$S/b/hls/cam9.m3u8"
 check "peers: A serves B's segment (200)" test "$(get /hls/cam9-0.ts)" = 200
 check "peers: B logged the viewer's address, not A's" \
     grep -q '^127\.0\.0\.3 .*"GET /hls/cam9\.m3u8 ' "$S/b/log/access.log"
+# through the edge (127.0.0.4), which appends the viewer as CloudFront and
+# the ALB do; whatever the viewer put before it is not believed
+edge() {
+    curl -s --interface "$1" -H "X-Forwarded-For: $2" -o /dev/null \
+        -w '%{http_code}' "http://127.0.0.1:$http_a/hls/cam9.m3u8?$3"
+}
+check "peers: through the edge: 200" test "$(edge 127.0.0.4 198.51.100.7 e1)" = 200
+check "peers: ... A logged the viewer the edge named, not the edge" \
+    grep -q '^198\.51\.100\.7 .*"GET /hls/cam9\.m3u8?e1 ' "$S/a/log/access.log"
+check "peers: ... and told B (B counts the viewer)" \
+    grep -q '^198\.51\.100\.7 .*"GET /hls/cam9\.m3u8?e1 ' "$S/b/log/access.log"
+edge 127.0.0.4 "127.0.0.1, 198.51.100.8" e2 >/dev/null
+check "peers: ... a forged address before the viewer's is not believed" \
+    grep -q '^198\.51\.100\.8 .*"GET /hls/cam9\.m3u8?e2 ' "$S/a/log/access.log"
+edge 127.0.0.3 198.51.100.9 e3 >/dev/null
+check "peers: ... the header from anyone but the edge counts as the sender" \
+    grep -q '^127\.0\.0\.3 .*"GET /hls/cam9\.m3u8?e3 ' "$S/a/log/access.log"
+if $vstream; then
+    # the edge's own address is allowed to the admin API (401: the token is
+    # asked); a viewer behind it is not (403)
+    admin() {
+        curl -s --interface 127.0.0.4 ${1:+-H "X-Forwarded-For: $1"} -o /dev/null \
+            -w '%{http_code}' "http://127.0.0.1:$http_a/vstream/status"
+    }
+    check "peers: ... the admin API's allow rules see the viewer, not the edge (401 403)" \
+        test "$(admin) $(admin 203.0.113.5)" = "401 403"
+fi
 check "peers: a name nowhere: 404" test "$(get /hls/nope.m3u8)" = 404
 count() { grep -c "\"GET /hls/nope\.m3u8 " "$1" 2>/dev/null; }
 check "peers: ... one request on A, one on B (one hop, no loop)" \

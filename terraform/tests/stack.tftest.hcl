@@ -17,6 +17,10 @@ mock_provider "aws" {
   mock_data "aws_ec2_managed_prefix_list" {
     defaults = {
       id = "pl-3b927c52"
+      entries = [
+        { cidr = "130.176.0.0/18", description = "" },
+        { cidr = "13.32.0.0/15", description = "" },
+      ]
     }
   }
 
@@ -480,6 +484,7 @@ run "defaults" {
       hls_peer_port        = 8081
       cdn_enabled          = false
       cdn_domain_name      = ""
+      realip_from          = []
       rtmps_port           = 1936
       ingest_public_cidrs  = []
       recordings_s3_bucket = ""
@@ -660,7 +665,11 @@ run "cdn_one_frontend" {
   }
   assert {
     condition     = yamldecode(output.ansible_inventory).all.vars.cdn_enabled && yamldecode(output.ansible_inventory).all.vars.cdn_domain_name == "d111111abcdef8.cloudfront.net"
-    error_message = "The roles learn that CloudFront is in front (realip) and its name."
+    error_message = "The roles learn that CloudFront is in front and its name."
+  }
+  assert {
+    condition     = yamldecode(output.ansible_inventory).all.vars.realip_from == ["13.32.0.0/15", "130.176.0.0/18"]
+    error_message = "One frontend behind CloudFront trusts X-Forwarded-For from CloudFront's origin-facing ranges only."
   }
 }
 
@@ -858,6 +867,7 @@ run "three_frontends_cdn" {
       yamldecode(output.ansible_inventory).all.vars.ingest_host == "ingst-1.elb.xx-test-1.amazonaws.com" &&
       yamldecode(output.ansible_inventory).all.vars.vstream_peers == ["10.0.1.10", "10.0.3.11", "10.0.1.12"] &&
       yamldecode(output.ansible_inventory).all.vars.frontend_behind_lb &&
+      yamldecode(output.ansible_inventory).all.vars.realip_from == concat(yamldecode(output.ansible_inventory).all.vars.public_subnet_cidrs, ["13.32.0.0/15", "130.176.0.0/18"]) &&
       keys(yamldecode(output.ansible_inventory).all.children.frontend.hosts) == ["frontend1", "frontend2", "frontend3"] &&
       yamldecode(output.ansible_inventory).all.children.frontend.hosts.frontend2 == {
         ansible_host = "203.0.113.11", private_ip = "10.0.3.11", ansible_ssh_common_args = "-o ProxyCommand=\"ssh -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-0b00000000000000b -W %h:%p admin@203.0.113.20\" -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile={{ inventory_dir }}/known_hosts -o HostKeyAlias=i-0f10000000000000f -o HostName=10.0.3.11"
@@ -931,6 +941,10 @@ run "three_frontends_no_cdn" {
   assert {
     condition     = output.frontend_url == "https://live.example.org/"
     error_message = "The player is at domain_name (the ALB)."
+  }
+  assert {
+    condition     = yamldecode(output.ansible_inventory).all.vars.realip_from == module.network.public_subnet_cidrs && length(module.network.public_subnet_cidrs) == 2
+    error_message = "Behind the ALB alone, X-Forwarded-For is trusted from the ALB's (public) subnets only."
   }
 }
 
