@@ -61,6 +61,7 @@ typedef struct {
     ngx_uint_t                 result;
     off_t                      bytes;
     ngx_uint_t                 refreshed;  /* role credentials fetched */
+    ngx_uint_t                 refused;    /* gone: a link, not a file */
     char                       key[NGX_VSTREAM_S3_PATH_MAX];
     char                       err[256];
 } ngx_vstream_s3_task_ctx_t;
@@ -102,6 +103,8 @@ static ngx_int_t ngx_vstream_s3_own(ngx_uint_t take);
 static ngx_int_t ngx_vstream_s3_upload(ngx_vstream_s3_task_ctx_t *ctx,
     const char *file, const char *name, size_t name_len, const char *nid,
     const char *id);
+static ngx_int_t ngx_vstream_s3_refuse(ngx_vstream_s3_task_ctx_t *ctx,
+    const char *file);
 static ngx_int_t ngx_vstream_s3_put(ngx_vstream_s3_task_ctx_t *ctx,
     FILE *fp, off_t size, const u_char *sha256, const char *ctype);
 static vstream_s3_creds_t *ngx_vstream_s3_creds(
@@ -557,7 +560,11 @@ ngx_vstream_s3_done(ngx_event_t *e)
     case NGX_VSTREAM_S3_UPLOADED:
     case NGX_VSTREAM_S3_GONE:
 
-        if (ctx->result == NGX_VSTREAM_S3_GONE) {
+        if (ctx->result == NGX_VSTREAM_S3_GONE && ctx->refused) {
+            ngx_log_error(NGX_LOG_WARN, e->log, 0,
+                          "vstream: S3: %s: not uploaded", ctx->err);
+
+        } else if (ctx->result == NGX_VSTREAM_S3_GONE) {
             ngx_log_error(NGX_LOG_INFO, e->log, 0,
                           "vstream: S3: \"%s\" vanished before its upload",
                           ctx->key);
@@ -973,10 +980,25 @@ ngx_vstream_s3_uploaded(ngx_vstream_s3_find_t *find, const unsigned char *uri,
  * NGX_OK: S3 answered 2xx; else ctx->result says failed or gone.
  */
 
+/* a listed name that is not a regular file: noted and counted as gone */
+
+static ngx_int_t
+ngx_vstream_s3_refuse(ngx_vstream_s3_task_ctx_t *ctx, const char *file)
+{
+    ctx->result = NGX_VSTREAM_S3_GONE;
+    ctx->refused = 1;
+    ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
+                 "\"%s\" is a symbolic link or not a regular file%Z", file);
+
+    return NGX_ERROR;
+}
+
+
 static ngx_int_t
 ngx_vstream_s3_upload(ngx_vstream_s3_task_ctx_t *ctx, const char *file,
     const char *name, size_t name_len, const char *ndir, const char *id)
 {
+    int                     fd;
     u_char                  buf[65536], sha[EVP_MAX_MD_SIZE];
     FILE                   *fp;
     size_t                  n;
@@ -1000,9 +1022,19 @@ ngx_vstream_s3_upload(ngx_vstream_s3_task_ctx_t *ctx, const char *file,
         return NGX_ERROR;
     }
 
-    fp = fopen(file, "rb");
+    /*
+     * The recorder writes hard links and plain files only: a symbolic link
+     * (or anything but a regular file) is never followed, so nothing
+     * outside the recording reaches the bucket
+     */
 
-    if (fp == NULL) {
+    fd = open(file, O_RDONLY|O_NOFOLLOW|O_NONBLOCK);
+
+    if (fd == -1) {
+        if (errno == ELOOP) {
+            return ngx_vstream_s3_refuse(ctx, file);
+        }
+
         ctx->result = (errno == ENOENT) ? NGX_VSTREAM_S3_GONE
                                         : NGX_VSTREAM_S3_FAILED;
         ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
@@ -1011,9 +1043,18 @@ ngx_vstream_s3_upload(ngx_vstream_s3_task_ctx_t *ctx, const char *file,
         return NGX_ERROR;
     }
 
-    if (fstat(fileno(fp), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(fp);
-        ctx->result = NGX_VSTREAM_S3_GONE;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return ngx_vstream_s3_refuse(ctx, file);
+    }
+
+    fp = fdopen(fd, "rb");
+
+    if (fp == NULL) {
+        close(fd);
+        ctx->result = NGX_VSTREAM_S3_FAILED;
+        ngx_snprintf((u_char *) ctx->err, sizeof(ctx->err) - 1,
+                     "cannot read \"%s\": %s%Z", file, strerror(errno));
         return NGX_ERROR;
     }
 

@@ -7,7 +7,8 @@
 # removed only after, the playlist goes up only once it has ENDLIST and after
 # all its segments, and what the awscli downloads plays end to end in
 # ffprobe.  Segments not yet listed stay; a listed segment that vanished is
-# counted, not retried forever; names that are not plain files are skipped.
+# counted, not retried forever; names that are not plain files are skipped,
+# and a listed segment that is a symbolic link is never followed.
 # nginx -t refuses bad parameters naming them, and a credentials file others
 # can read.  Then the uploader's C unit test (t/unit/s3_test.c).
 
@@ -123,10 +124,14 @@ my $lost = VStream::S3::Recording->new("$rec/live/other/20261201T120000Z",
 $lost->add(1);
 $lost->add(1, missing => 1);
 $lost->add(1);
-# not plain file names of the directory: skipped, never uploaded
+# not plain file names of the directory: skipped, never uploaded; a
+# listed name that is a link (to a file outside) is not followed
+$t->write_file('outside-secret.ts', "not a segment\n");
+symlink("$prefix/outside-secret.ts", $lost->dir . '/linked.ts') or die $!;
 {
     my $pl = $t->read_file($lost->dir . '/index.m3u8');
     $pl .= "#EXTINF:1.0,\n../../escape.ts\n#EXTINF:1.0,\ns3.uploaded\n";
+    $pl .= "#EXTINF:1.0,\nlinked.ts\n";
     $pl .= "#EXT-X-ENDLIST\n";
     $t->write_file($lost->dir . '/index.m3u8', $pl);
 }
@@ -212,6 +217,10 @@ is_deeply([$s3->keys("$lbase/")],
                 "$lbase/index.m3u8"],
           'its present segments and playlist arrive; odd names are skipped');
 ok(!grep({ /escape/ } $s3->keys('')), 'nothing escaped the key layout');
+ok(!grep({ /linked/ } $s3->keys('')), 'the listed link was not followed');
+ok(-e "$prefix/outside-secret.ts", '... and what it points at is untouched');
+like($t->error_log, qr/\[warn\].*S3: .*linked\.ts.* not a regular file/,
+     '... logged as refused, naming it');
 
 # -- counters ------------------------------------------------------------------
 
@@ -222,8 +231,8 @@ $bytes += $_->[2] for $old->listed, $live->listed, @lost_listed[0, 2];
 $bytes += -s "$_/index.m3u8" for $old->dir, $live->dir, $lost->dir;
 like($m, qr/^vstream_s3_uploads_total\{app="live",result="uploaded"\} $files$/m,
      "vstream_s3_uploads_total counts the $files files uploaded");
-like($m, qr/^vstream_s3_uploads_total\{app="live",result="gone"\} 1$/m,
-     '... and the one that vanished');
+like($m, qr/^vstream_s3_uploads_total\{app="live",result="gone"\} 2$/m,
+     '... and the one that vanished and the link, not uploaded');
 like($m, qr/^vstream_s3_uploads_total\{app="live",result="failed"\} 0$/m,
      '... and no failure');
 like($m, qr/^vstream_s3_upload_bytes_total\{app="live"\} $bytes$/m,
