@@ -210,7 +210,12 @@ my $took = time - $t0;
 $t->{started} = 0 if $done;
 note(sprintf 'nginx -s quit with a delivery in flight took %.2f s', $took);
 ok($done && $took < 3, sprintf('nginx -s quit ends in %.2f s with deliveries in flight', $took));
-ok($done && $took < 0.6,
-   sprintf('a stopping worker abandons the delivery at once (%.2f s)', $took));
+# Before the back-off was slept in slices, the abandoned try was followed
+# by the whole 1 s back-off, so a quit took 1 s and more (1.1 to 1.2 s);
+# in slices it takes about 0.16 s on a quiet machine, 0.86 s seen beside
+# the browser and package tests.  Under 1 s is the proof, whatever the load.
+ok($done && $took < 1,
+   sprintf('a stopping worker abandons the delivery without its back-off '
+           . '(%.2f s)', $took));
 
 done_testing();
