@@ -119,6 +119,8 @@ static ngx_int_t ngx_vstream_record_mkdirs(ngx_vstream_rec_t *rec);
 static void ngx_vstream_record_read(ngx_vstream_rec_t *rec,
     ngx_uint_t *budget);
 static ngx_int_t ngx_vstream_record_find(ngx_vstream_rec_t *rec);
+static void ngx_vstream_record_refused(ngx_vstream_rec_t *rec,
+    ngx_file_info_t *fi);
 static ngx_uint_t ngx_vstream_record_changed(ngx_vstream_rec_t *rec,
     ngx_file_info_t *fi);
 static int ngx_vstream_record_segment(void *data, const unsigned char *uri,
@@ -620,6 +622,16 @@ ngx_vstream_record_read(ngx_vstream_rec_t *rec, ngx_uint_t *budget)
         return;
     }
 
+    /*
+     * nginx-rtmp writes a regular file: a link (or anything else) there is
+     * never followed, and counted once per version of it
+     */
+
+    if (!ngx_is_file(&fi)) {
+        ngx_vstream_record_refused(rec, &fi);
+        return;
+    }
+
     fd = ngx_openat_file(rec->segdir, rec->leaf,
                          NGX_FILE_RDONLY|NGX_FILE_NONBLOCK|NGX_FILE_NOFOLLOW,
                          NGX_FILE_OPEN, 0);
@@ -630,7 +642,12 @@ ngx_vstream_record_read(ngx_vstream_rec_t *rec, ngx_uint_t *budget)
 
     buf = NULL;
 
-    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR || !ngx_is_file(&fi)) {
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        goto done;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        ngx_vstream_record_refused(rec, &fi);
         goto done;
     }
 
@@ -732,6 +749,24 @@ ngx_vstream_record_find(ngx_vstream_rec_t *rec)
     rec->segdir = dir;
 
     return NGX_OK;
+}
+
+
+/* the live playlist is not a regular file: not read until it changes */
+
+static void
+ngx_vstream_record_refused(ngx_vstream_rec_t *rec, ngx_file_info_t *fi)
+{
+    rec->pending = 0;
+    rec->dev = fi->st_dev;
+    rec->ino = fi->st_ino;
+    rec->mtime = fi->st_mtim.tv_sec;
+    rec->mtime_ns = fi->st_mtim.tv_nsec;
+    rec->size = ngx_file_size(fi);
+
+    ngx_vstream_record_failed(rec, 0, "live playlist is a symbolic link or "
+                              "not a regular file: not followed",
+                              rec->leaf);
 }
 
 

@@ -5,7 +5,9 @@
 # vstream_record_failures_total, logged once per stream, the live stream
 # and its HLS untouched.  A recording whose worker is killed (kill -9) is
 # finished (#EXT-X-ENDLIST, complete 1) by the worker that notices; one
-# across a reload is finished when its publisher leaves.
+# across a reload is finished when its publisher leaves.  A live playlist
+# that is a symbolic link is never followed: counted once, logged, nothing
+# of what it points at recorded.
 
 use strict;
 use warnings;
@@ -20,8 +22,8 @@ my $t = VStream::Test->new(need => [qw(flood mount umount)]);
 plan(skip_all => 'mounting a tmpfs needs root') unless $> == 0;
 my $p = $t->prefix;
 
-for my $d (qw(rec rec/full rec/ro)) {
-    mkdir "$p/$d" or die "$p/$d: $!";
+for my $d (qw(rec rec/full rec/ro hls hls/linked outside)) {
+    -d "$p/$d" or mkdir "$p/$d" or die "$p/$d: $!";
     chmod 0777, "$p/$d";
 }
 
@@ -53,6 +55,11 @@ rtmp {
             hls_path %%PREFIX%%/hls/ro;
             vstream_hls_path %%PREFIX%%/hls/ro;
             vstream_record_path %%PREFIX%%/rec/ro;
+        }
+        application linked {
+            live on;
+            vstream_hls_path %%PREFIX%%/hls/linked;
+            vstream_record_path %%PREFIX%%/rec;
         }
     }
 }
@@ -104,6 +111,22 @@ for my $app (qw(full ro)) {
 # full: every segment lost (another file system) and index save failed
 ok(failures('full') >= 4, 'full: each lost segment counted (' . failures('full') . ')');
 ok(failures('ro') >= 1, 'ro: each attempt to make the directory counted (' . failures('ro') . ')');
+
+# a live playlist that is a link to a playlist elsewhere (its segment
+# there too): never read, counted once, nothing of it recorded
+$t->write_file('outside/cam.m3u8', "#EXTM3U\n#EXT-X-TARGETDURATION:1\n"
+               . "#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:1.0,\ncam-0.ts\n");
+$t->write_file('outside/cam-0.ts', 'x' x 188);
+symlink("$p/outside/cam.m3u8", "$p/hls/linked/cam.m3u8") or die $!;
+my $lk = publish('linked', 'cam', 6);
+ok(wait_for(sub { failures('linked') > 0 }, 20), 'linked: the link is counted');
+select(undef, undef, undef, 2);
+is(failures('linked'), 1, 'linked: once, not at every tick');
+like($t->error_log, qr/recording of "linked\/cam": "cam\.m3u8" live playlist is a symbolic link/,
+     'linked: logged, naming it');
+ok(!grep({ -f } glob("$p/rec/linked/cam/*/cam-0.ts")),
+   'linked: nothing it points at is recorded');
+is(($t->flood_finish('linked-cam', $lk, 30))[0], 0, 'linked: the publisher ran to its end');
 
 # kill -9 of the worker holding a recording
 my $k = publish('live', 'killed', 60);
