@@ -6,6 +6,9 @@
 # FRONTEND column; --json one document per frontend; a dead frontend is
 # named on stderr and the exit is 1 while the others are still shown; drop
 # finds the frontend that holds the stream, says when none or two do.
+# recordings over both: one table with a FRONTEND column, oldest first
+# (--json one document per frontend); rm-recording deletes on the frontend
+# that keeps it; bans with a dead frontend name only the dead one.
 # VSTREAM_VALGRIND=1 runs every vstreamctl under valgrind.
 
 use strict;
@@ -25,7 +28,11 @@ my $conf = <<'END';
 rtmp {
     server {
         listen 127.0.0.1:%%PORT_RTMP%%;
-        application live { live on; }
+        application live {
+            live on;
+            vstream_hls_path %%PREFIX%%/hls;
+            vstream_record_path %%PREFIX%%/rec;
+        }
     }
 }
 
@@ -44,8 +51,27 @@ END
 my @fe = map { VStream::Test->new(need => [qw(flood)]) } 1, 2;
 for my $t (@fe) {
     $t->write_file('conf/admin.token', "tok-$$\n", 0600);
+    mkdir $t->prefix . '/rec' or die $!;
+    chmod 0777, $t->prefix . '/rec';
     $t->write_conf($conf);
 }
+
+# a finished recording of live/old as the recorder leaves it: ID, info
+# and index (no segments: the listing reads the info file)
+sub recording {
+    my ($t, $id, $started) = @_;
+    my $dir = $t->prefix . "/rec/live/old/$id";
+    system('mkdir', '-p', $dir) == 0 or die;
+    system('chmod', '-R', '0777', $t->prefix . '/rec/live') == 0 or die;
+    $t->write_file("rec/live/old/$id/index.m3u8",
+                   "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-ENDLIST\n");
+    $t->write_file("rec/live/old/$id/info",
+                   "started_at $started\nsegments 0\nbytes 0\n"
+                   . "duration_ms 0\ncomplete 1\n");
+}
+recording($fe[0], '20261201T080000Z', 1796112000);
+recording($fe[1], '20261201T070000Z', 1796108400);
+recording($fe[0], '20261201T090000Z', 1796115600);
 $_->run for @fe;
 
 my $tok = $fe[0]->prefix . '/conf/admin.token';
@@ -161,5 +187,51 @@ is($rc, 1, 'drop with a dead frontend: exit 1');
 like($out, qr{^live/a: disconnect requested on \Q$label[0]\E}m,
      '... the holder that answered is dropped all the same');
 like($err, qr/1 of 2 frontends failed: 127\.0\.0\.1:$dead$/m, '... the dead one named');
+
+# recordings: each frontend keeps its own
+sub rec_rows {
+    my ($out) = @_;
+    return map { [ /^(\S+)\s+live\s+old\s+(\S+)/ ] } grep { / old / } split /\n/, $out;
+}
+($rc, $out, $err) = ctl("recordings live/old --url $url[0] --url $url[1]");
+is($rc, 0, 'recordings over two frontends: exit 0') or diag($err);
+like($out, qr/^FRONTEND\s+APP\s+NAME\s+ID/, 'a FRONTEND column first');
+is_deeply([rec_rows($out)],
+          [[$label[1], '20261201T070000Z'], [$label[0], '20261201T080000Z'],
+           [$label[0], '20261201T090000Z']],
+          'one table, oldest first, each with the frontend that keeps it');
+($rc, $out) = ctl("recordings live/old --url $url[0]");
+ok($out !~ /FRONTEND/ && $out =~ /^live\s+old\s+20261201T090000Z/m,
+   'one frontend: the table as before, no column') or diag($out);
+
+($rc, $out, $err) = ctl("recordings live/old --json --url $url[0] --url http://127.0.0.1:$dead/vstream --url $url[1]");
+$doc = eval { decode_json($out) } || {};
+is($rc, 1, 'recordings --json with a dead frontend: exit 1');
+is_deeply([map { [$_->{frontend}, map { $_->{id} } @{ ($_->{recordings} || {})->{recordings} || [] }] }
+           @{ $doc->{frontends} || [] }],
+          [[$label[0], '20261201T080000Z', '20261201T090000Z'],
+           ["127.0.0.1:$dead"], [$label[1], '20261201T070000Z']],
+          '... one document per frontend, the dead one null');
+ok(exists $doc->{frontends}[1]{recordings} && !defined $doc->{frontends}[1]{recordings},
+   '... its recordings are null');
+like($err, qr/^vstreamctl: 1 of 3 frontends failed: 127\.0\.0\.1:$dead$/m,
+     '... and named on stderr');
+
+($rc, $out, $err) = ctl("rm-recording live/old/20261201T070000Z --url $url[0] --url $url[1]");
+is($rc, 0, 'rm-recording over two frontends: exit 0') or diag($err);
+like($out, qr{^live/old/20261201T070000Z: deleted on \Q$label[1]\E$}m,
+     '... on the frontend that kept it');
+ok(!-e $fe[1]->prefix . '/rec/live/old/20261201T070000Z'
+   && -e $fe[0]->prefix . '/rec/live/old/20261201T080000Z',
+   '... its directory is gone, the other frontend\'s recordings stay');
+($rc, $out, $err) = ctl("rm-recording live/old/20261201T070000Z --url $url[0] --url $url[1]");
+is($rc, 1, 'rm-recording of a recording nowhere: exit 1');
+like($err, qr{no recording live/old/20261201T070000Z on any of the 2 frontends}, '... saying so');
+
+# bans with a dead frontend: only the dead one is named
+($rc, $out, $err) = ctl("bans --url $url[0] --url http://127.0.0.1:$dead/vstream");
+is($rc, 1, 'bans with a dead frontend: exit 1');
+like($err, qr/^vstreamctl: 1 of 2 frontends failed: 127\.0\.0\.1:$dead$/m,
+     '... naming the dead one alone');
 
 done_testing();

@@ -184,11 +184,14 @@ static const char  vstreamctl_usage[] =
 "                      PUT and unban DELETE URL/bans/APP/STREAM; repeat\n"
 "                      it or list URLs with commas for one table over\n"
 "                      several frontends (drop finds the one holding the\n"
-"                      stream; ban and unban apply to every one)\n"
+"                      stream; ban and unban apply to every one;\n"
+"                      recordings lists every one's, rm-recording\n"
+"                      deletes where the recording is)\n"
 "  --token-file F      send the token in F as \"Authorization: Bearer\"\n"
 "                      (or $VSTREAM_TOKEN_FILE); trailing whitespace is\n"
 "                      trimmed\n"
-"  --json              status, bans: print the JSON document, not a table\n"
+"  --json              status, bans, recordings: print the JSON document,\n"
+"                      not a table\n"
 "  --secret-file F     sign: the publish secret, the same file as the\n"
 "                      server's vstream_ingest_secret_file\n"
 "  --ttl SECONDS       sign: the key expires SECONDS from now (default 3600)\n"
@@ -893,13 +896,19 @@ vstreamctl_rec_command(vstreamctl_opts_t *opts)
         return rc;
     }
 
-    if (opts->cmd == VSTREAMCTL_CMD_RECORDINGS) {
+    if (vstreamctl_fleet_size() > 1) {
+        rc = vstreamctl_rec_fleet(&conf, opts->target,
+                                  opts->cmd != VSTREAMCTL_CMD_RECORDINGS,
+                                  opts->json, token.data != NULL);
+
+    } else if (opts->cmd == VSTREAMCTL_CMD_RECORDINGS) {
         rc = vstreamctl_recordings(&conf, base, opts->target, opts->json);
 
     } else {
         rc = vstreamctl_rm_recording(&conf, base, opts->target);
     }
 
+    vstreamctl_fleet_free();
     vstreamctl_secret_free(&token);
     free(base);
 

@@ -98,12 +98,15 @@ int vstreamctl_fleet_drop(const vstreamctl_http_conf_t *conf,
     const char *app, const char *stream, const char *query, int token_sent);
 int vstreamctl_fleet_each(int (*one)(void *ctx, const char *base,
     const char *label), void *ctx);
+int vstreamctl_fleet_print(struct json_t *doc, const char *what);
 
 /* vstreamctl_rec.c */
 int vstreamctl_recordings(const vstreamctl_http_conf_t *conf,
     const char *base, const char *target, int raw);
 int vstreamctl_rm_recording(const vstreamctl_http_conf_t *conf,
     const char *base, const char *target);
+int vstreamctl_rec_fleet(const vstreamctl_http_conf_t *conf,
+    const char *target, int rm, int raw, int token_sent);
 
 /* vstreamctl_sign.c */
 #define VSTREAMCTL_KID_MAX          8

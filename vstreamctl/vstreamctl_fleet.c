@@ -3,9 +3,9 @@
  * vstreamctl over several frontends: --url given more than once, or
  * VSTREAM_URL with commas.  status asks every frontend and prints one
  * table with a FRONTEND column (--json: one document per frontend); drop
- * asks every frontend which holds the stream and drops it there.  A
- * frontend that fails is named on stderr and makes the exit 1; the others
- * are still shown.
+ * asks every frontend which holds the stream and drops it there; the
+ * recordings' commands are in vstreamctl_rec.c.  A frontend that fails is
+ * named on stderr and makes the exit 1; the others are still shown.
  */
 
 
@@ -26,6 +26,7 @@ typedef struct {
     char                *base;         /* checked, no trailing slash */
     char                 label[VSTREAMCTL_SHOWN_MAX];   /* host[:port] */
     json_t              *doc;          /* its status, or NULL */
+    int                  failed;       /* named in the summary line */
 } vstreamctl_frontend_t;
 
 
@@ -108,6 +109,7 @@ vstreamctl_fleet_free(void)
         free(vstreamctl_fleet[i].url);
         free(vstreamctl_fleet[i].base);
         json_decref(vstreamctl_fleet[i].doc);
+        vstreamctl_fleet[i].failed = 0;
     }
 
     vstreamctl_nfleet = 0;
@@ -265,6 +267,7 @@ vstreamctl_fleet_each(int (*one)(void *ctx, const char *base,
         if (one(ctx, vstreamctl_fleet[i].base, vstreamctl_fleet[i].label)
             != VSTREAMCTL_OK)
         {
+            vstreamctl_fleet[i].failed = 1;
             nfailed++;
         }
     }
@@ -289,6 +292,7 @@ vstreamctl_fleet_ask_all(const vstreamctl_http_conf_t *conf, int token_sent)
         if (vstreamctl_fleet_ask(conf, &vstreamctl_fleet[i], token_sent)
             != VSTREAMCTL_OK)
         {
+            vstreamctl_fleet[i].failed = 1;
             nfailed++;
         }
     }
@@ -410,7 +414,7 @@ vstreamctl_fleet_failed(size_t nfailed)
             vstreamctl_nfleet);
 
     for (i = 0; i < vstreamctl_nfleet; i++) {
-        if (vstreamctl_fleet[i].doc == NULL) {
+        if (vstreamctl_fleet[i].failed) {
             fprintf(stderr, " %s", vstreamctl_fleet[i].label);
         }
     }
@@ -452,12 +456,27 @@ vstreamctl_fleet_json(void)
         }
     }
 
-    rc = json_dumpf(out, stdout, JSON_COMPACT) == 0 && fputc('\n', stdout)
-         != EOF ? VSTREAMCTL_OK : VSTREAMCTL_FAIL;
+    rc = vstreamctl_fleet_print(out, "status");
     json_decref(out);
 
-    if (rc != VSTREAMCTL_OK || fflush(stdout) != 0 || ferror(stdout)) {
-        vstreamctl_error("cannot write the status to standard output");
+    return rc;
+}
+
+
+/* a document of the frontends (NULL: out of memory) on one line of stdout */
+
+int
+vstreamctl_fleet_print(json_t *doc, const char *what)
+{
+    if (doc == NULL) {
+        vstreamctl_error("out of memory");
+        return VSTREAMCTL_FAIL;
+    }
+
+    if (json_dumpf(doc, stdout, JSON_COMPACT) != 0 || fputc('\n', stdout) == EOF
+        || fflush(stdout) != 0 || ferror(stdout))
+    {
+        vstreamctl_error("cannot write the %s to standard output", what);
         return VSTREAMCTL_FAIL;
     }
 
