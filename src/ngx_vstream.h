@@ -41,22 +41,37 @@
 #define NGX_VSTREAM_BITRATE_SAMPLES  11
 
 
+/*
+ * The reasons a publish is refused, in their order: the enum below and
+ * their names in status, metrics, logs and webhooks (ngx_vstream_reasons[],
+ * NGX_VSTREAM_REASON_NAMES).  One list, so they cannot drift apart.
+ */
+#define NGX_VSTREAM_REASONS(X)                                               \
+    X(NONE, "none")                                                          \
+    X(CIDR, "cidr")                                                          \
+    X(SIGNATURE, "signature")                                                \
+    X(EXPIRED, "expired")                                                    \
+    X(ZONE_FULL, "zone_full")                                                \
+    X(BAD_NAME, "bad_name")                                                  \
+    X(DUPLICATE, "duplicate")                                                \
+    X(SECOND_PUBLISH, "second_publish")                                      \
+    X(EXP_TOO_FAR, "exp_too_far")                                            \
+    X(NAME_TOO_LONG, "name_too_long")                                        \
+    X(RTMP, "rtmp")                                                          \
+    X(UNKNOWN_KID, "unknown_kid")                                            \
+    X(BAD_ARGS, "bad_args")                                                  \
+    X(BANNED, "banned")
+
+#define NGX_VSTREAM_REASON_ENUM(id, name)  NGX_VSTREAM_DENY_##id,
+#define NGX_VSTREAM_REASON_NAME(id, name)  ngx_string(name),
+
+/* the table's initializer, ending with a null string */
+#define NGX_VSTREAM_REASON_NAMES                                             \
+    { NGX_VSTREAM_REASONS(NGX_VSTREAM_REASON_NAME) ngx_null_string }
+
 /* NGX_VSTREAM_DENY_NONE is NGX_OK: the access checks return one or the other */
 typedef enum {
-    NGX_VSTREAM_DENY_NONE = 0,
-    NGX_VSTREAM_DENY_CIDR,
-    NGX_VSTREAM_DENY_SIGNATURE,
-    NGX_VSTREAM_DENY_EXPIRED,
-    NGX_VSTREAM_DENY_ZONE_FULL,
-    NGX_VSTREAM_DENY_BAD_NAME,
-    NGX_VSTREAM_DENY_DUPLICATE,
-    NGX_VSTREAM_DENY_SECOND_PUBLISH,
-    NGX_VSTREAM_DENY_EXP_TOO_FAR,
-    NGX_VSTREAM_DENY_NAME_TOO_LONG,
-    NGX_VSTREAM_DENY_RTMP,
-    NGX_VSTREAM_DENY_UNKNOWN_KID,
-    NGX_VSTREAM_DENY_BAD_ARGS,
-    NGX_VSTREAM_DENY_BANNED,
+    NGX_VSTREAM_REASONS(NGX_VSTREAM_REASON_ENUM)
     NGX_VSTREAM_DENY_MAX
 } ngx_vstream_reason_e;
 

@@ -21,23 +21,7 @@ static char *ngx_vstream_init_conf(ngx_cycle_t *cycle, void *conf);
 static char *ngx_vstream_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 
-ngx_str_t  ngx_vstream_reasons[] = {
-    ngx_string("none"),
-    ngx_string("cidr"),
-    ngx_string("signature"),
-    ngx_string("expired"),
-    ngx_string("zone_full"),
-    ngx_string("bad_name"),
-    ngx_string("duplicate"),
-    ngx_string("second_publish"),
-    ngx_string("exp_too_far"),
-    ngx_string("name_too_long"),
-    ngx_string("rtmp"),
-    ngx_string("unknown_kid"),
-    ngx_string("bad_args"),
-    ngx_string("banned"),
-    ngx_null_string
-};
+ngx_str_t  ngx_vstream_reasons[] = NGX_VSTREAM_REASON_NAMES;
 
 
 static ngx_command_t  ngx_vstream_commands[] = {

@@ -661,23 +661,7 @@ t_bench(ngx_uint_t n, ngx_uint_t rounds)
 
 ngx_pid_t  ngx_pid = 4242;
 
-ngx_str_t  ngx_vstream_reasons[] = {
-    ngx_string("none"),
-    ngx_string("cidr"),
-    ngx_string("signature"),
-    ngx_string("expired"),
-    ngx_string("zone_full"),
-    ngx_string("bad_name"),
-    ngx_string("duplicate"),
-    ngx_string("second_publish"),
-    ngx_string("exp_too_far"),
-    ngx_string("name_too_long"),
-    ngx_string("rtmp"),
-    ngx_string("unknown_kid"),
-    ngx_string("bad_args"),
-    ngx_string("banned"),
-    ngx_null_string
-};
+ngx_str_t  ngx_vstream_reasons[] = NGX_VSTREAM_REASON_NAMES;
 
 
 /* a buffer of exactly the size asked for, or of what the test grants */
