@@ -12,21 +12,15 @@
 #include <stdio.h>
 #include <string.h>
 #include "vstream_hll.h"
+#include "tap.h"
 
 
-static int  tests, failed;
-
+/* what: a whole description, not a format */
 
 static void
 ok(int cond, const char *what)
 {
-    tests++;
-
-    if (!cond) {
-        failed++;
-    }
-
-    printf("%sok %d - %s\n", cond ? "" : "not ", tests, what);
+    t_ok(cond, "%s", what);
 }
 
 
@@ -161,7 +155,5 @@ main(void)
         ok(sqrt(sum / 100) < 0.022 && within >= 90, buf);
     }
 
-    printf("1..%d\n", tests);
-
-    return failed != 0;
+    return t_done();
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include "vstream_m3u8.h"
 #include "vstream_text.h"
+#include "tap.h"
 
 
 #define T_URIS      8
@@ -42,7 +43,6 @@ static int t_segment(void *data, const unsigned char *uri, size_t len,
     uint32_t duration_ms);
 static int t_parse(const void *in, size_t len, vstream_m3u8_t *pl,
     t_rec_t *rec);
-static void t_ok(int cond, const char *fmt, ...);
 static int t_is(uint64_t got, uint64_t want, const char *what);
 static unsigned char *t_read(const char *dir, const char *name, size_t *len);
 static void t_samples(const char *dir);
@@ -57,7 +57,6 @@ static void t_big(void);
 static void t_safe_name(void);
 
 
-static unsigned  t_tests, t_failed;
 static unsigned  t_stop_at;     /* the callback stops on this call; 0: never */
 
 
@@ -79,9 +78,7 @@ main(int argc, char **argv)
     t_big();
     t_safe_name();
 
-    printf("1..%u\n", t_tests);
-
-    return t_failed ? 1 : 0;
+    return t_done();
 }
 
 
@@ -674,26 +671,6 @@ t_parse(const void *in, size_t len, vstream_m3u8_t *pl, t_rec_t *rec)
     return rc;
 }
 
-
-static void
-t_ok(int cond, const char *fmt, ...)
-{
-    va_list  args;
-
-    t_tests++;
-
-    if (!cond) {
-        t_failed++;
-    }
-
-    printf("%sok %u - ", cond ? "" : "not ", t_tests);
-
-    va_start(args, fmt);
-    vprintf(fmt, args);
-    va_end(args);
-
-    printf("\n");
-}
 
 
 static int

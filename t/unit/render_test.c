@@ -23,13 +23,13 @@
 
 #include <jansson.h>
 #include <time.h>
+#include "tap.h"
 
 
 #define T_STREAMS   3
 #define T_APPS      3
 
 
-static void t_ok(int cond, const char *fmt, ...);
 static void t_writer(void);
 static void t_worst(void);
 static void t_cut(const char *what, ngx_buf_t *(*render)(ngx_pool_t *pool,
@@ -45,7 +45,6 @@ static int t_dump(const char *dir);
 static int t_bench(ngx_uint_t n, ngx_uint_t rounds);
 
 
-static unsigned     t_tests, t_failed;
 
 /* the stubs' state: the size granted to the next answer, alerts logged */
 static size_t       t_grant = (size_t) -1;
@@ -76,29 +75,9 @@ main(int argc, char **argv)
     t_writer();
     t_worst();
 
-    printf("1..%u\n", t_tests);
-
-    return t_failed ? 1 : 0;
+    return t_done();
 }
 
-
-static void
-t_ok(int cond, const char *fmt, ...)
-{
-    va_list  ap;
-
-    t_tests++;
-
-    if (!cond) {
-        t_failed++;
-    }
-
-    printf("%sok %u - ", cond ? "" : "not ", t_tests);
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-}
 
 
 /* the writer on its own, at its edges */

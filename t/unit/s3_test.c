@@ -10,21 +10,15 @@
 #include <stdio.h>
 #include <string.h>
 #include "vstream_s3.h"
+#include "tap.h"
 
 
-static int  tests, failed;
-
+/* what: a whole description, not a format */
 
 static void
 ok(int cond, const char *what)
 {
-    tests++;
-
-    if (!cond) {
-        failed++;
-    }
-
-    printf("%sok %d - %s\n", cond ? "" : "not ", tests, what);
+    t_ok(cond, "%s", what);
 }
 
 
@@ -261,7 +255,5 @@ main(void)
     test_imds();
     test_misc();
 
-    printf("1..%d\n", tests);
-
-    return failed ? 1 : 0;
+    return t_done();
 }

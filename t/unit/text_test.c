@@ -18,12 +18,12 @@
 
 #include "vstream_text.h"
 #include "text_ref.h"
+#include "tap.h"
 
 
 #define T_LIT(s)    (const unsigned char *) s, sizeof(s) - 1
 
 
-static void t_ok(int cond, const char *fmt, ...);
 static unsigned char *t_copy(const unsigned char *s, size_t len);
 static void t_boundaries(void);
 static void t_invalid(void);
@@ -42,7 +42,6 @@ static int t_keys_read(const char *text, const char *want, size_t line,
     const char *err);
 
 
-static unsigned  t_tests, t_failed;
 
 
 int
@@ -62,31 +61,9 @@ main(void)
     t_hls_uri();
     t_keys();
 
-    printf("1..%u\n", t_tests);
-
-    return t_failed ? 1 : 0;
+    return t_done();
 }
 
-
-static void
-t_ok(int cond, const char *fmt, ...)
-{
-    va_list  ap;
-
-    t_tests++;
-
-    if (!cond) {
-        t_failed++;
-    }
-
-    printf("%sok %u - ", cond ? "" : "not ", t_tests);
-
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-
-    printf("\n");
-}
 
 
 static unsigned char *
