@@ -28,7 +28,11 @@ http_port=$(free_port); https_port=$(free_port); rtmp_port=$(free_port)
 net=10.$((200 + $$ % 50)).$(($$ % 250))
 frontend_scratch "$S" || not_ok "frontend: clone the repository"
 conf=$S/etc/nginx/nginx.conf
-frontend_inventory "$S" "$net" "$vstream" "$http_port" "$https_port" "$rtmp_port" </dev/null
+# realip_from as terraform's inventory hands it (a documentation range: the
+# test's own requests come from loopback and stay themselves)
+frontend_inventory "$S" "$net" "$vstream" "$http_port" "$https_port" "$rtmp_port" <<'HOSTVARS'
+          realip_from: [192.0.2.0/24, 198.51.100.0/24]
+HOSTVARS
 
 $vstream && { debs_save "$S" || { not_ok "frontend: dpkg-repack ${debs_had[*]} (installed before the test; deploy/deps.sh deb)"; exit 1; }; }
 
@@ -41,6 +45,11 @@ ok "frontend: frontend.yml runs (ssl self-signed + nginx) in $((SECONDS - t0)) s
 
 # --- what was rendered and installed
 check "frontend: nginx -t accepts the rendered configuration" nginx -t -q -c "$conf"
+check "frontend: the inventory's realip_from is trusted for X-Forwarded-For, recursively" \
+    sh -c "grep -qx '        set_real_ip_from 192.0.2.0/24;' '$conf' &&
+           grep -qx '        set_real_ip_from 198.51.100.0/24;' '$conf' &&
+           grep -qx '        real_ip_header X-Forwarded-For;' '$conf' &&
+           grep -qx '        real_ip_recursive on;' '$conf'"
 check "frontend: a reload's old workers let go of publishers (worker_shutdown_timeout)" \
     grep -qx 'worker_shutdown_timeout 30s;' "$conf"
 check "frontend: HLS directory is outside /tmp in the role's default" \
