@@ -45,26 +45,6 @@ END
 $t->run;
 my $base = 'rtmp://127.0.0.1:' . $t->port('rtmp');
 
-# Starts a process under pid $want: the kernel hands out the pid after
-# ns_last_pid.  Other processes may fork meanwhile: a few tries.
-sub take_pid {
-    my ($want) = @_;
-    for (1 .. 200) {
-        open my $fh, '>', '/proc/sys/kernel/ns_last_pid' or return;
-        print $fh $want - 1;
-        close $fh;
-        my $pid = fork // return;
-        if ($pid == 0) {
-            exec 'sleep', '60' or exit 127;
-        }
-        push @{ $t->{pids} }, $pid;
-        return $pid if $pid == $want;
-        kill 'KILL', $pid;
-        waitpid($pid, 0);
-    }
-    return;
-}
-
 my $pub = $t->flood('cam', '--url', "$base/live", '--name', 'cam', '--duration', 60,
                 '--rate', 1);
 my $st;
@@ -82,7 +62,7 @@ ok(wait_for(sub { !grep { $_ == $owner } $t->worker_pids }, 5), 'its worker is k
 wait_for(sub { my @w = $t->worker_pids; @w == 2 }, 10);
 # another process of the host may fork between the write to ns_last_pid and
 # ours, and get the pid: a stranger all the same, only not ours to kill
-my $stranger = take_pid($owner);
+my $stranger = $t->take_pid($owner);
 ok($stranger || kill(0, $owner), "the dead worker's pid $owner now belongs to another process"
                                  . ($stranger ? '' : ' (not of this test)'))
     or BAIL_OUT('could not take the pid: the test would prove nothing');

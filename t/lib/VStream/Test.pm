@@ -579,6 +579,28 @@ sub kill_process {
     };
 }
 
+# Starts a process (sleep 60, stopped with the test's) under pid $want, the
+# pid of a process that is gone: the kernel hands out the pid after
+# /proc/sys/kernel/ns_last_pid (root).  Other processes may fork meanwhile:
+# a few tries.  The pid, or undef.
+sub take_pid {
+    my ($self, $want) = @_;
+    for (1 .. 200) {
+        open my $fh, '>', '/proc/sys/kernel/ns_last_pid' or return;
+        print $fh $want - 1;
+        close $fh;
+        my $pid = fork // return;
+        if ($pid == 0) {
+            exec 'sleep', '60' or exit 127;
+        }
+        push @{ $self->{pids} }, $pid;
+        return $pid if $pid == $want;
+        kill 'KILL', $pid;
+        waitpid($pid, 0);
+    }
+    return;
+}
+
 sub error_log { $_[0]->read_file('logs/error.log') }
 
 # Error log lines the test provokes on purpose (a worker it kills, a reload
