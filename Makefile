@@ -16,7 +16,7 @@ ASAN_JOBS ?= 3
 SLOW_TESTS := t/64-s3-faults.t t/80-deb.t t/62-record-faults.t \
               t/61-record-retention.t t/90-demo.t t/47-faults-webhook.t \
               t/32-scale.t t/52-viewers-scale.t t/60-record.t t/70-prometheus.t
-ASAN_TESTS := $(wildcard t/2*.t t/3*.t t/4[15-9]-*.t t/5[1-5]-*.t t/6[0-5]-*.t \
+ASAN_TESTS := $(wildcard t/2*.t t/3*.t t/4[15-9]-*.t t/5[1-5]-*.t t/6[0-6]-*.t \
                          t/7[01]-*.t)
 
 export VSTREAM_TOP := $(TOP)

@@ -77,6 +77,13 @@ typedef enum {
 
 
 /* what the publishing worker measures; flushed to the zone every tick */
+/* a worker as the zone knows it: its pid and its start time (shm.c) */
+typedef struct {
+    ngx_pid_t                  pid;       /* 0: nobody */
+    uint64_t                   start;
+} ngx_vstream_holder_t;
+
+
 typedef struct {
     uint64_t                   bytes_in;
     uint64_t                   bitrate_bps;
@@ -200,7 +207,7 @@ typedef struct {
     ngx_vstream_denial_t       denied[NGX_VSTREAM_DENIED_MAX];
 
     ngx_uint_t                 s3_napps;
-    ngx_pid_t                  s3_owner;  /* the worker uploading now */
+    ngx_vstream_holder_t       s3_owner;  /* the worker uploading now */
     ngx_vstream_s3_stats_t     s3[NGX_VSTREAM_S3_APPS];
 } ngx_vstream_totals_t;
 
@@ -299,6 +306,8 @@ typedef struct {
 
 /* core part: ngx_vstream_module.c */
 ngx_vstream_shm_t *ngx_vstream_shm(ngx_cycle_t *cycle);
+ngx_int_t ngx_vstream_shm_hold(ngx_vstream_shm_t *shm,
+    ngx_vstream_holder_t *h, ngx_uint_t take);
 ngx_vstream_main_conf_t *ngx_vstream_main_conf(ngx_cycle_t *cycle);
 char *ngx_vstream_read_secret(ngx_conf_t *cf, ngx_str_t *path,
     ngx_vstream_secret_t *secret);

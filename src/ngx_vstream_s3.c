@@ -503,34 +503,11 @@ ngx_vstream_s3_tick(ngx_event_t *ev)
 static ngx_int_t
 ngx_vstream_s3_own(ngx_uint_t take)
 {
-    ngx_int_t             rc;
-    ngx_pid_t             owner;
-    ngx_vstream_shm_t    *shm;
+    ngx_vstream_shm_t  *shm;
 
     shm = ngx_vstream_shm((ngx_cycle_t *) ngx_cycle);
-    rc = NGX_OK;
 
-    ngx_shmtx_lock(&shm->shpool->mutex);
-
-    owner = shm->sh->t.s3_owner;
-
-    if (!take) {
-        if (owner == ngx_pid) {
-            shm->sh->t.s3_owner = 0;
-        }
-
-    } else if (owner && owner != ngx_pid
-               && (kill(owner, 0) == 0 || ngx_errno == NGX_EPERM))
-    {
-        rc = NGX_BUSY;
-
-    } else {
-        shm->sh->t.s3_owner = ngx_pid;
-    }
-
-    ngx_shmtx_unlock(&shm->shpool->mutex);
-
-    return rc;
+    return ngx_vstream_shm_hold(shm, &shm->sh->t.s3_owner, take);
 }
 
 

@@ -609,6 +609,62 @@ ngx_vstream_owner_alive(ngx_pid_t pid, uint64_t start)
 
 
 /*
+ * A slot of the zone that one worker at a time holds (the S3 uploader's
+ * task): taken (take 1) when it is free, this worker's, or its holder is
+ * dead, recognised as records' owners are, probed with the lock released;
+ * NGX_BUSY while a live worker holds it.  take 0 frees it if it is ours.
+ */
+
+ngx_int_t
+ngx_vstream_shm_hold(ngx_vstream_shm_t *shm, ngx_vstream_holder_t *h,
+    ngx_uint_t take)
+{
+    ngx_int_t             rc;
+    ngx_vstream_holder_t  seen;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    seen = *h;
+
+    if (!take || seen.pid == 0 || seen.pid == ngx_pid) {
+        if (take) {
+            h->pid = ngx_pid;
+            h->start = ngx_vstream_owner_start;
+
+        } else if (seen.pid == ngx_pid) {
+            h->pid = 0;
+        }
+
+        ngx_shmtx_unlock(&shm->shpool->mutex);
+
+        return NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    if (ngx_vstream_owner_alive(seen.pid, seen.start)) {
+        return NGX_BUSY;
+    }
+
+    /* dead: taken over, unless another worker took it meanwhile */
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    rc = NGX_BUSY;
+
+    if (h->pid == seen.pid && h->start == seen.start) {
+        h->pid = ngx_pid;
+        h->start = ngx_vstream_owner_start;
+        rc = NGX_OK;
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    return rc;
+}
+
+
+/*
  * Records belong to the worker that accepted the publisher.  A worker
  * killed hard never closes them: find the owners other than this worker
  * (a short walk under the lock), probe them with the lock released, and
